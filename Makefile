@@ -1,0 +1,61 @@
+# usd1-inventory: two commands do everything on a fresh machine.
+#   make demo   set up, start a local chain, play the scenario, run the pipeline
+#   make test   set up, lint, run the whole test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export TQDM_DISABLE := 1
+export GX_ANALYTICS_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup demo test lint unit integration dev clean
+
+help:
+	@echo "make demo   - set up and run the pipeline on the embedded demo (local anvil chain)"
+	@echo "make test   - set up, lint, and run the whole test suite"
+	@echo "make dev    - the Dagster UI on 127.0.0.1:3000 with the recorded runs"
+	@echo "make lint   - ruff + sqlfluff"
+
+# Python environment: uv from PyPI into the venv, then the locked stack.
+$(BIN)/uv:
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --quiet
+	@touch $@
+
+# Node tools: anvil (a real local Ethereum node) and solc-js, from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.synced node_modules/.installed
+
+demo: setup
+	$(BIN)/usd1inv demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project --nocolor
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: setup
+	$(BIN)/python -m pytest tests/integration -q
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+dev: setup
+	$(BIN)/usd1inv dev --config demo/usd1inv.yml
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

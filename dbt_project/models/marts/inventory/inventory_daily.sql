@@ -1,0 +1,119 @@
+{#-
+    The public daily inventory. Grain: as_of_date × network × location_id.
+    Wallets only for now; custodian, exchange and contract locations will be unioned in with the
+    same columns.
+-#}
+
+with
+
+positions as (
+
+    select * from {{ ref('int_inventory__wallet_daily_positions') }}
+
+),
+
+wallets as (
+
+    select * from {{ ref('stg_registry__wallets') }}
+
+),
+
+networks as (
+
+    select * from {{ ref('stg_registry__networks') }}
+
+),
+
+day_blocks as (
+
+    select * from {{ ref('stg_onchain__day_blocks') }}
+
+),
+
+wallet_inventory as (
+
+    select
+        positions.as_of_date,
+        wallets.entity,
+        positions.network,
+        networks.chain_id,
+        networks.token_symbol as asset,
+        networks.token_address,
+        'wallet' as location_type,
+        positions.address as location_id,
+        wallets.wallet_label as location_label,
+        wallets.custody_provider,
+        wallets.purpose,
+        wallets.ownership,
+        positions.balance,
+        positions.pending_in,
+        positions.pending_out,
+        -- not known for wallets yet: issuer freezes and contract locks come with their sources
+        cast(0 as decimal(38, 18)) as frozen,
+        cast(0 as decimal(38, 18)) as locked,
+        positions.balance_raw,
+        positions.inflow,
+        positions.outflow,
+        positions.transfer_count,
+        positions.last_movement_at,
+        day_blocks.last_block_number as day_last_block,
+        day_blocks.is_day_complete,
+        day_blocks.is_final
+
+    from positions
+
+    inner join wallets
+        on
+            positions.network = wallets.network
+            and positions.address = wallets.address
+
+    inner join networks
+        on positions.network = networks.network
+
+    inner join day_blocks
+        on
+            positions.network = day_blocks.network
+            and positions.as_of_date = day_blocks.block_date
+
+),
+
+final as (
+
+    select
+        cast(as_of_date as date) as as_of_date,
+        cast(entity as varchar) as entity,
+        cast(network as varchar) as network,
+        cast(chain_id as bigint) as chain_id,
+        cast(asset as varchar) as asset,
+        cast(token_address as varchar) as token_address,
+        cast(location_type as varchar) as location_type,
+        cast(location_id as varchar) as location_id,
+        cast(location_label as varchar) as location_label,
+        cast(custody_provider as varchar) as custody_provider,
+        cast(purpose as varchar) as purpose,
+        cast(ownership as varchar) as ownership,
+        cast(balance as decimal(38, 18)) as balance,
+        cast(pending_in as decimal(38, 18)) as pending_in,
+        cast(pending_out as decimal(38, 18)) as pending_out,
+        cast(frozen as decimal(38, 18)) as frozen,
+        cast(locked as decimal(38, 18)) as locked,
+        cast(
+            greatest(
+                balance - pending_out - frozen - locked,
+                cast(0 as decimal(38, 18))
+            ) as decimal(38, 18)
+        ) as available,
+        cast(balance_raw as decimal(38, 0)) as balance_raw,
+        cast(inflow as decimal(38, 18)) as inflow,
+        cast(outflow as decimal(38, 18)) as outflow,
+        cast(transfer_count as bigint) as transfer_count,
+        last_movement_at,
+        cast(day_last_block as bigint) as day_last_block,
+        cast(is_day_complete as boolean) as is_day_complete,
+        cast(is_final as boolean) as is_final
+
+    from wallet_inventory
+
+)
+
+select * from final

@@ -1,0 +1,146 @@
+"""The DuckDB warehouse: connection and the DDL of the `raw` and `audit` schemas.
+
+`raw` holds what sources said, with provenance; `audit` holds the load log and quarantine.
+dbt owns `staging`, `intermediate` and `marts`. Amounts in base units are DECIMAL(38,0):
+exact, and portable to other engines (no HUGEINT in models).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+
+-- registry, rewritten from the configuration on every run
+create table if not exists raw.registry_entities (
+    entity varchar not null primary key,
+    entity_name varchar not null
+);
+create table if not exists raw.registry_networks (
+    network varchar not null primary key,
+    chain_id bigint not null,
+    token_address varchar not null,
+    token_symbol varchar not null,
+    token_decimals integer not null,
+    confirmations integer not null,
+    start_block bigint not null
+);
+create table if not exists raw.registry_wallets (
+    network varchar not null,
+    address varchar not null,
+    entity varchar not null,
+    label varchar not null,
+    purpose varchar not null,
+    custody_provider varchar not null,
+    ownership varchar not null,
+    primary key (network, address)
+);
+
+-- one ERC-20 Transfer log of a configured token touching a registry wallet
+create table if not exists raw.onchain_transfers (
+    chain_id bigint not null,
+    network varchar not null,
+    token_address varchar not null,
+    block_number bigint not null,
+    block_hash varchar not null,
+    block_time timestamptz not null,
+    tx_hash varchar not null,
+    tx_index integer not null,
+    log_index integer not null,
+    from_address varchar not null,
+    to_address varchar not null,
+    amount_raw decimal(38, 0) not null,
+    is_final boolean not null,
+    source_ref varchar not null,
+    load_id varchar not null,
+    primary key (chain_id, tx_hash, log_index)
+);
+
+-- which local days have been synced, and the block range each maps to
+create table if not exists raw.onchain_day_blocks (
+    network varchar not null,
+    chain_id bigint not null,
+    block_date date not null,
+    first_block bigint,
+    last_block bigint,
+    last_block_hash varchar,
+    last_block_time timestamptz,
+    final_block bigint not null,
+    is_day_complete boolean not null,
+    is_final boolean not null,
+    primary key (network, block_date)
+);
+
+create sequence if not exists audit.load_seq;
+create table if not exists audit.load_log (
+    load_seq bigint not null default nextval('audit.load_seq'),
+    load_id varchar not null,
+    source varchar not null,
+    source_ref varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    status varchar not null,
+    rows_in bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    rows_skipped bigint,
+    message varchar
+);
+create table if not exists audit.quarantine (
+    source varchar not null,
+    source_ref varchar not null,
+    row_ref varchar not null,
+    field varchar not null,
+    value varchar,
+    reason varchar not null,
+    load_id varchar not null,
+    quarantined_at timestamptz not null,
+    primary key (source, source_ref, row_ref, field)
+);
+"""
+
+
+def init_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and audit schemas and tables if they do not exist (idempotent)."""
+    con.execute(DDL)
+
+
+@contextmanager
+def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse file (creating its folder), make sure the schemas exist, close after."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            init_warehouse(con)
+        yield con
+    finally:
+        con.close()
+
+
+def table_content_hash(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
+    """Row count and an order-independent sha256 of a table's content."""
+    rows = con.execute(f"select * from {table}").fetchall()
+    digests = sorted(hashlib.sha256(repr(row).encode()).hexdigest() for row in rows)
+    return len(rows), hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+def schema_content_hashes(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("raw", "marts")
+) -> dict[str, tuple[int, str]]:
+    """Content hash of every table in the given schemas, keyed by schema.table."""
+    tables = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in (select unnest(?)) and table_type = 'BASE TABLE' order by 1",
+        [list(schemas)],
+    ).fetchall()
+    return {name: table_content_hash(con, name) for (name,) in tables}

@@ -1,0 +1,46 @@
+"""Great Expectations suites as Dagster asset checks.
+
+Integrity suites block: a failure stops downstream assets. GX 1.x is called directly
+(dagster-ge needs GX < 1.0).
+"""
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
+
+from expectations.runner import SuiteSpec, run_suite
+from expectations.suites import inventory_daily
+from orchestration.defs.resources import Warehouse
+
+SUITES: list[SuiteSpec] = [inventory_daily.SUITE]
+
+
+def _check_for(spec: SuiteSpec):
+    @asset_check(
+        asset=AssetKey([spec.schema, spec.table]),
+        name=spec.name,
+        blocking=spec.blocking,
+        description=f"Great Expectations suite `{spec.name}` on {spec.schema}.{spec.table}",
+    )
+    def _check(warehouse: Warehouse) -> AssetCheckResult:
+        outcome = run_suite(warehouse.path, spec)
+        return AssetCheckResult(
+            passed=outcome.success,
+            severity=AssetCheckSeverity.ERROR if spec.blocking else AssetCheckSeverity.WARN,
+            metadata={
+                "expectations": len(outcome.outcomes),
+                "failed": len(outcome.failed),
+                "failures": MetadataValue.md(
+                    "\n".join(
+                        f"- **{o.description}**: {o.unexpected_count} unexpected;"
+                        f" e.g. {o.sample[:3]}"
+                        for o in outcome.failed
+                    )
+                    or "none"
+                ),
+            },
+        )
+
+    return _check
+
+
+def build_checks() -> list:
+    return [_check_for(spec) for spec in SUITES]

@@ -1,0 +1,34 @@
+"""The registry (entities, networks and tokens, wallets) from the configuration file."""
+
+from dagster import AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from ingestion.registry import load_registry
+from orchestration.defs.resources import InventoryConfig, Warehouse
+
+REGISTRY_TABLES = {
+    "registry_entities": "Entities (legal owners) from the configuration.",
+    "registry_networks": "Networks with their token (address, symbol, decimals) and finality.",
+    "registry_wallets": "The wallet registry: address, entity, purpose, custody, ownership.",
+}
+REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey(["raw", table]),
+            description=text,
+            group_name="registry",
+            kinds={"python", "duckdb"},
+        )
+        for table, text in REGISTRY_TABLES.items()
+    ],
+    name="registry",
+    pool="warehouse",
+)
+def registry(inventory_config: InventoryConfig, warehouse: Warehouse):
+    """Rewrite the registry tables from the validated configuration file."""
+    with warehouse.connect() as con:
+        counts = load_registry(con, inventory_config.config)
+    for (table, _), count in zip(REGISTRY_TABLES.items(), counts.values(), strict=True):
+        yield MaterializeResult(asset_key=AssetKey(["raw", table]), metadata={"rows": count})

@@ -1,0 +1,146 @@
+"""Run the whole pipeline through Dagster, recording runs in the persistent instance.
+
+`usd1inv run` calls `run_pipeline`: first the on-chain ingestion for the day range (one run over
+the partition range), then the registry, the dbt build and the checks (one run). Runs are
+written to the Dagster instance under the configuration's data folder, so `make dev` (the
+Dagster UI) shows them afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance, Definitions
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from ingestion.config import Config, ConfigError, load_config
+
+log = logging.getLogger(__name__)
+
+DAGSTER_YAML = """\
+# written by usd1inv: a local instance whose run history the Dagster UI (make dev) shows
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1   # DuckDB has one writer: runs that write the warehouse take turns
+"""
+
+
+@dataclass
+class JobOutcome:
+    job: str
+    run_id: str
+    success: bool
+    failed_steps: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class PipelineOutcome:
+    config: Config
+    start: date
+    end: date
+    jobs: list[JobOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(j.success for j in self.jobs) and all(
+            passed for j in self.jobs for passed in j.checks.values()
+        )
+
+    @property
+    def failure_summary(self) -> str:
+        lines = []
+        for job in self.jobs:
+            for step, error in zip(job.failed_steps, job.errors, strict=False):
+                lines.append(f"{job.job} (run {job.run_id[:8]}): step {step} failed: {error}")
+            lines += [
+                f"{job.job}: check {name} failed" for name, ok in job.checks.items() if not ok
+            ]
+        return "\n".join(lines)
+
+
+def dagster_instance(config: Config) -> DagsterInstance:
+    """The persistent Dagster instance in the configuration's data folder."""
+    home = config.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    yaml_path = home / "dagster.yaml"
+    if not yaml_path.exists():
+        yaml_path.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return DagsterInstance.from_config(str(home))
+
+
+def prepare_environment(config_path: str | Path) -> Config:
+    """Validate the configuration and the environment it needs before any run starts."""
+    config = load_config(config_path)
+    config.check_environment()
+    os.environ["USD1INV_CONFIG"] = str(Path(config_path).resolve())
+    os.environ["USD1INV_WAREHOUSE"] = str(config.warehouse_path)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return config
+
+
+def _outcome(job_name: str, result) -> JobOutcome:
+    outcome = JobOutcome(job=job_name, run_id=result.run_id, success=result.success)
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            outcome.failed_steps.append(event.step_key or "?")
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            outcome.errors.append(message.splitlines()[0][:500] if message else "unknown error")
+    for evaluation in result.get_asset_check_evaluations():
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        outcome.checks[name] = evaluation.passed
+    return outcome
+
+
+def run_pipeline(
+    config_path: str | Path,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    definitions: Definitions | None = None,
+) -> PipelineOutcome:
+    """Ingest every configured source for [start, end] (local days), build marts, run checks."""
+    config = prepare_environment(config_path)
+    start = start or config.start_date
+    end = end or datetime.now(config.tz).date()
+    if end < start:
+        raise ConfigError(f"--to {end} is before --from {start}")
+    if start < config.start_date:
+        raise ConfigError(f"--from {start} is before the configured start_date {config.start_date}")
+    instance = dagster_instance(config)
+    if definitions is None:
+        from orchestration.defs.build import build_definitions
+
+        definitions = build_definitions(config_path)
+
+    jobs = []
+    ingest = definitions.resolve_job_def("ingest_onchain")
+    result = ingest.execute_in_process(
+        instance=instance,
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
+        },
+        raise_on_error=False,
+    )
+    jobs.append(_outcome("ingest_onchain", result))
+    if result.success:
+        build = definitions.resolve_job_def("build_marts")
+        jobs.append(
+            _outcome(
+                "build_marts", build.execute_in_process(instance=instance, raise_on_error=False)
+            )
+        )
+    return PipelineOutcome(config=config, start=start, end=end, jobs=jobs)

@@ -1,0 +1,73 @@
+"""Great Expectations on a DuckDB file: the connection fix works, and the suite can fail."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from expectations.runner import run_suite
+from expectations.suites.inventory_daily import SUITE
+
+ROW = (
+    "select date '2026-08-01' as as_of_date, 'eth' as network, '0x' || repeat('a', 40) "
+    "as location_id, 'acme' as entity, 'client' as ownership, 'wallet' as location_type, "
+    "{balance}::decimal(38,18) as balance, 0::decimal(38,18) as pending_in, "
+    "{pending_out}::decimal(38,18) as pending_out, 0::decimal(38,18) as frozen, "
+    "0::decimal(38,18) as locked, {available}::decimal(38,18) as available"
+)
+
+
+def _warehouse(path, rows: list[dict]) -> str:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.inventory_daily as " + ROW.format(**rows[0]))
+    for i, row in enumerate(rows[1:], start=1):
+        con.execute(
+            "insert into marts.inventory_daily "
+            + ROW.format(**row).replace("date '2026-08-01'", f"date '2026-08-01' + {i}")
+        )
+    con.close()
+    return str(path)
+
+
+def test_clean_table_passes_and_the_file_is_released(tmp_path):
+    path = _warehouse(
+        tmp_path / "w.duckdb",
+        [
+            {"balance": 5, "pending_out": 2, "available": 3},
+            {"balance": 1, "pending_out": 4, "available": 0},
+        ],
+    )
+    outcome = run_suite(path, SUITE)
+    assert outcome.success, outcome.summary()
+    assert len(outcome.outcomes) >= 10
+    # GX must have closed its connection: a writer can open the file again
+    con = duckdb.connect(path)
+    con.execute("insert into marts.inventory_daily select * from marts.inventory_daily")
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("row", "failing"),
+    [
+        ({"balance": -1, "pending_out": 0, "available": 0}, "no negative"),
+        ({"balance": 5, "pending_out": 2, "available": 5}, "available = max"),
+    ],
+)
+def test_planted_fault_fails(tmp_path, row, failing):
+    path = _warehouse(
+        tmp_path / "w.duckdb", [{"balance": 5, "pending_out": 0, "available": 5}, row]
+    )
+    outcome = run_suite(path, SUITE)
+    assert not outcome.success
+    assert [o.description for o in outcome.failed if failing in o.description]
+    assert all(o.unexpected_count == 1 for o in outcome.failed if failing in o.description)
+
+
+def test_duplicate_key_fails(tmp_path):
+    path = _warehouse(tmp_path / "w.duckdb", [{"balance": 5, "pending_out": 0, "available": 5}])
+    con = duckdb.connect(path)
+    con.execute("insert into marts.inventory_daily select * from marts.inventory_daily")
+    con.close()
+    outcome = run_suite(path, SUITE)
+    assert [o for o in outcome.failed if o.expectation == "expect_compound_columns_to_be_unique"]

@@ -1,0 +1,154 @@
+"""`usd1inv`: the command line. Every command that builds data runs through Dagster.
+
+usd1inv run --config my.yml --from 2026-10-01 --to 2026-10-31
+usd1inv demo            # local chain + scenario + the same pipeline, on the embedded config
+usd1inv dev --config my.yml   # the Dagster UI on 127.0.0.1, with the runs recorded so far
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from ingestion.config import ConfigError, load_config
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="USD1 stablecoin inventory: ingest chains and files, build the marts, check them.",
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO_ROOT / "demo" / "usd1inv.yml"
+
+DevConfigOption = typer.Option(DEMO_CONFIG, "--config", "-c", help="Configuration to load.")
+ConfigOption = typer.Option(
+    ..., "--config", "-c", help="Path to the usd1inv YAML configuration.", exists=False
+)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # third-party request logs can carry the RPC URL (and its key): keep them quiet
+    for noisy in ("urllib3", "web3", "requests"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def run(
+    config: Path = ConfigOption,
+    from_: str | None = typer.Option(
+        None, "--from", help="First local day (YYYY-MM-DD); default: the config's start_date."
+    ),
+    to: str | None = typer.Option(
+        None, "--to", help="Last local day (YYYY-MM-DD); default: today in the reporting tz."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Ingest every configured source for the days, build the marts and run the checks.
+
+    Runs through Dagster and records them in the instance under the config's data folder.
+    Exits 1 naming the failing step when anything fails.
+    """
+    from orchestration.pipeline import run_pipeline
+    from usd1inv.summary import print_summary
+
+    _setup_logging(verbose)
+    try:
+        outcome = run_pipeline(config, _parse_day(from_, "--from"), _parse_day(to, "--to"))
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    print_summary(outcome)
+    if not outcome.success:
+        _fail("run failed:\n" + outcome.failure_summary)
+
+
+@app.command()
+def demo(
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Start a local anvil node, deploy the demo token, play the 60+ day scenario, run the
+    pipeline on the embedded config (demo/usd1inv.yml), then stop the node."""
+    from demo.runner import run_demo
+
+    from usd1inv.summary import print_summary
+
+    _setup_logging(verbose)
+    outcome = run_demo(DEMO_CONFIG)
+    print_summary(outcome)
+    if not outcome.success:
+        _fail("demo run failed:\n" + outcome.failure_summary)
+
+
+@app.command("check-config")
+def check_config(config: Path = ConfigOption) -> None:
+    """Validate a configuration file and the environment variables it names."""
+    try:
+        cfg = load_config(config)
+        cfg.check_environment()
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(
+        f"{config}: ok - {len(cfg.networks)} network(s), {len(cfg.wallets)} wallet(s), "
+        f"reporting time zone {cfg.reporting_timezone}, warehouse {cfg.warehouse_path}"
+    )
+
+
+@app.command()
+def dev(
+    config: Path = DevConfigOption,
+    port: int = typer.Option(3000, help="Port of the Dagster UI on 127.0.0.1."),
+) -> None:
+    """Start the Dagster UI on 127.0.0.1 for a configuration, with its recorded runs."""
+    from orchestration.pipeline import dagster_instance
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    dagster_instance(cfg)  # writes dagster.yaml and sets DAGSTER_HOME
+    os.environ["USD1INV_CONFIG"] = str(Path(config).resolve())
+    os.environ["USD1INV_WAREHOUSE"] = str(cfg.warehouse_path)
+    dagster = Path(sys.executable).with_name("dagster")
+    args = [
+        str(dagster),
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    typer.echo(f"Dagster UI: http://127.0.0.1:{port}  (instance {cfg.dagster_home})")
+    os.execv(args[0], args)  # noqa: S606 - replaces this process with the Dagster UI
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,82 @@
+"""What a person sees after a run: what was built, where it is, and what to look at next.
+
+Also writes the run's report files into the configuration's reports folder: the latest day's
+positions as CSV, for a first look without any tool.
+"""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import typer
+
+from orchestration.pipeline import PipelineOutcome
+
+
+def write_reports(outcome: PipelineOutcome) -> list[str]:
+    """Export the latest day's inventory positions as CSV; return the files written."""
+    config = outcome.config
+    reports = config.reports_dir
+    reports.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        latest = con.execute("select max(as_of_date) from marts.inventory_daily").fetchone()[0]
+        if latest is None:
+            return []
+        path = reports / f"inventory_positions_{latest.isoformat()}.csv"
+        con.execute(
+            f"copy (select * from marts.inventory_daily where as_of_date = ? "
+            f"order by network, location_id) to '{path}' (header, delimiter ',')",
+            [latest],
+        )
+        return [str(path)]
+    finally:
+        con.close()
+
+
+def _totals(outcome: PipelineOutcome) -> list[tuple]:
+    con = duckdb.connect(str(outcome.config.warehouse_path), read_only=True)
+    try:
+        return con.execute(
+            """
+            select as_of_date, network, asset, ownership, count(*) as locations,
+                   sum(balance), sum(pending_in), sum(pending_out), sum(available)
+            from marts.inventory_daily
+            where as_of_date = (select max(as_of_date) from marts.inventory_daily)
+            group by all order by network, ownership
+            """
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def print_summary(outcome: PipelineOutcome) -> None:
+    config = outcome.config
+    echo = typer.echo
+    echo("")
+    echo(f"usd1inv: {outcome.start} .. {outcome.end} ({config.reporting_timezone})")
+    for job in outcome.jobs:
+        status = "ok" if job.success else "FAILED"
+        echo(f"  run {job.job:<15} {status:<7} run id {job.run_id}")
+        for check, passed in job.checks.items():
+            echo(f"    check {check}: {'passed' if passed else 'FAILED'}")
+    built = len(outcome.jobs) == 2 and outcome.jobs[-1].success
+    if built:
+        echo("")
+        echo("Holdings at the end of the last day (token units):")
+        for row in _totals(outcome):
+            day, network, asset, ownership, n, balance, p_in, p_out, available = row
+            echo(
+                f"  {day} {network:<10} {asset:<6} {ownership:<9} {n:>3} locations  "
+                f"balance {balance:,}  pending in {p_in:,} / out {p_out:,}  "
+                f"available {available:,}"
+            )
+        files = write_reports(outcome)
+        echo("")
+        echo(f"Warehouse : {config.warehouse_path}  (marts.inventory_daily, raw.*, audit.*)")
+        for f in files:
+            echo(f"Report    : {f}")
+    echo(f"Run log   : {config.dagster_home}  (Dagster instance)")
+    config_path = os.environ.get("USD1INV_CONFIG", "<config>")
+    echo(f"UI        : usd1inv dev --config {config_path}   (or: make dev)")
