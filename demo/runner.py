@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from demo.anvil import AnvilNode
-from demo.scenario import play_scenario
+from demo.scenario import genesis_timestamp, play_scenario
 from ingestion.config import load_config
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 
 log = logging.getLogger(__name__)
-
-
-def genesis_timestamp(config) -> int:
-    """Genesis a few hours before the first local day, so deployment blocks precede it."""
-    start = datetime.combine(config.start_date, time(0), tzinfo=config.tz) - timedelta(hours=6)
-    return int(start.astimezone(UTC).timestamp())
 
 
 def run_demo(config_path: str | Path) -> PipelineOutcome:

@@ -10,14 +10,14 @@ renamed as (
 
     select
         ---------- ids
-        cast(network as varchar) as network,
+        cast(network as string) as network,
         cast(chain_id as bigint) as chain_id,
         cast(block_date as date) as block_date,
 
         ---------- block range of the local day
         cast(first_block as bigint) as first_block_number,
         cast(last_block as bigint) as last_block_number,
-        cast(last_block_hash as varchar) as last_block_hash,
+        cast(last_block_hash as string) as last_block_hash,
         last_block_time,
         cast(final_block as bigint) as final_block_number,
 

@@ -11,14 +11,14 @@ renamed as (
     select
         ---------- ids
         cast(chain_id as bigint) as chain_id,
-        cast(network as varchar) as network,
+        cast(network as string) as network,
         lower(token_address) as token_address,
-        cast(tx_hash as varchar) as tx_hash,
+        cast(tx_hash as string) as tx_hash,
         cast(log_index as integer) as log_index,
 
         ---------- block
         cast(block_number as bigint) as block_number,
-        cast(block_hash as varchar) as block_hash,
+        cast(block_hash as string) as block_hash,
         block_time,
         {{ to_local_date('block_time') }} as block_date,
         cast(tx_index as integer) as tx_index,
@@ -34,8 +34,8 @@ renamed as (
         cast(is_final as boolean) as is_final,
 
         ---------- provenance
-        cast(source_ref as varchar) as source_ref,
-        cast(load_id as varchar) as load_id
+        cast(source_ref as string) as source_ref,
+        cast(load_id as string) as load_id
 
     from source
 

@@ -9,8 +9,8 @@ source as (
 renamed as (
 
     select
-        cast(entity as varchar) as entity,
-        cast(entity_name as varchar) as entity_name
+        cast(entity as string) as entity,
+        cast(entity_name as string) as entity_name
 
     from source
 

@@ -10,12 +10,12 @@ renamed as (
 
     select
         ---------- ids
-        cast(network as varchar) as network,
+        cast(network as string) as network,
         cast(chain_id as bigint) as chain_id,
 
         ---------- token
         lower(token_address) as token_address,
-        cast(token_symbol as varchar) as token_symbol,
+        cast(token_symbol as string) as token_symbol,
         cast(token_decimals as integer) as token_decimals,
 
         ---------- sync

@@ -10,15 +10,15 @@ renamed as (
 
     select
         ---------- ids
-        cast(network as varchar) as network,
+        cast(network as string) as network,
         lower(address) as address,
-        cast(entity as varchar) as entity,
+        cast(entity as string) as entity,
 
         ---------- description
-        cast(label as varchar) as wallet_label,
-        cast(purpose as varchar) as purpose,
-        cast(custody_provider as varchar) as custody_provider,
-        cast(ownership as varchar) as ownership
+        cast(label as string) as wallet_label,
+        cast(purpose as string) as purpose,
+        cast(custody_provider as string) as custody_provider,
+        cast(ownership as string) as ownership
 
     from source
 

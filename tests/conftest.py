@@ -1,0 +1,33 @@
+"""Shared fixtures: temporary configurations derived from the embedded demo config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO / "demo" / "usd1inv.yml"
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+def write_config(folder: Path, **overrides) -> Path:
+    """A copy of the demo config whose data folder is `folder/data`, with top-level overrides."""
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["paths"] = {"data_dir": str(folder / "data")}
+    data.update(overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "usd1inv.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def test_output() -> Path:
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    return out
