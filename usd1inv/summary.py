@@ -7,11 +7,17 @@ positions as CSV, for a first look without any tool.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 import duckdb
 import typer
 
 from orchestration.pipeline import PipelineOutcome
+
+
+def _units(value: Decimal) -> str:
+    """Token units exactly, with thousands separators and no trailing zeros."""
+    return format(value.normalize(), ",f") if value else "0"
 
 
 def write_reports(outcome: PipelineOutcome) -> list[str]:
@@ -59,8 +65,11 @@ def print_summary(outcome: PipelineOutcome) -> None:
     for job in outcome.jobs:
         status = "ok" if job.success else "FAILED"
         echo(f"  run {job.job:<15} {status:<7} run id {job.run_id}")
-        for check, passed in job.checks.items():
-            echo(f"    check {check}: {'passed' if passed else 'FAILED'}")
+        if job.checks:
+            failed = [name for name, passed in job.checks.items() if not passed]
+            echo(f"    checks: {len(job.checks) - len(failed)} passed, {len(failed)} failed")
+            for name in failed:
+                echo(f"    FAILED check {name}")
     built = len(outcome.jobs) == 2 and outcome.jobs[-1].success
     if built:
         echo("")
@@ -69,8 +78,8 @@ def print_summary(outcome: PipelineOutcome) -> None:
             day, network, asset, ownership, n, balance, p_in, p_out, available = row
             echo(
                 f"  {day} {network:<10} {asset:<6} {ownership:<9} {n:>3} locations  "
-                f"balance {balance:,}  pending in {p_in:,} / out {p_out:,}  "
-                f"available {available:,}"
+                f"balance {_units(balance)}  pending in {_units(p_in)} / out {_units(p_out)}  "
+                f"available {_units(available)}"
             )
         files = write_reports(outcome)
         echo("")
