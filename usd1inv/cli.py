@@ -94,7 +94,6 @@ def demo(
     """Start a local anvil node, deploy the demo token, play the 60+ day scenario, run the
     pipeline on the embedded config (demo/usd1inv.yml), then stop the node."""
     from demo.runner import run_demo
-
     from usd1inv.summary import print_summary
 
     _setup_logging(verbose)
