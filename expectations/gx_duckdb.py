@@ -19,6 +19,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 import great_expectations as gx
+from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import sqlalchemy_execution_engine as _sa_engine
 
 
@@ -53,6 +54,7 @@ def gx_duckdb_datasource(warehouse: str | Path, name: str = "warehouse") -> Iter
     """
     register_duckdb_persisted_connection()
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     datasource = context.data_sources.add_sql(
         name=name,
         connection_string=f"duckdb:///{Path(warehouse).resolve()}",

@@ -55,6 +55,13 @@ class SuiteOutcome:
         return text
 
 
+def unexpected_rows(description: str, query: str) -> gx.expectations.UnexpectedRowsExpectation:
+    """An expectation that `query` (over `{batch}`) returns no rows; described in plain words."""
+    return gx.expectations.UnexpectedRowsExpectation(
+        unexpected_rows_query=query, description=description, meta={"description": description}
+    )
+
+
 def _describe(config) -> str:
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
     if "unexpected_rows_query" in kwargs:

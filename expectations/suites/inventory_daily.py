@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.runner import SuiteSpec
+from expectations.runner import SuiteSpec, unexpected_rows
 
 KEY = ["as_of_date", "network", "location_id"]
 AMOUNTS = ["balance", "pending_in", "pending_out", "frozen", "locked", "available"]
-
-
-def _unexpected(description: str, query: str) -> gx.expectations.UnexpectedRowsExpectation:
-    return gx.expectations.UnexpectedRowsExpectation(
-        unexpected_rows_query=query, description=description, meta={"description": description}
-    )
 
 
 def build() -> list[gx.expectations.Expectation]:
@@ -29,16 +23,16 @@ def build() -> list[gx.expectations.Expectation]:
         e.ExpectColumnValuesToBeInSet(
             column="location_type", value_set=["wallet", "custodian", "exchange", "contract"]
         ),
-        _unexpected(
+        unexpected_rows(
             "no negative balance, pending, frozen, locked or available amount",
             "select * from {batch} where " + " or ".join(f"{c} < 0" for c in AMOUNTS),
         ),
-        _unexpected(
+        unexpected_rows(
             "available = max(balance - pending_out - frozen - locked, 0)",
             "select * from {batch} where available <> greatest("
             "balance - pending_out - frozen - locked, 0)",
         ),
-        _unexpected(
+        unexpected_rows(
             "location_id of a wallet is a lower-case 20-byte address",
             "select * from {batch} where location_type = 'wallet' and not "
             "regexp_full_match(location_id, '0x[0-9a-f]{{40}}')",

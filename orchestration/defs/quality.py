@@ -7,10 +7,10 @@ Integrity suites block: a failure stops downstream assets. GX 1.x is called dire
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from expectations.runner import SuiteSpec, run_suite
-from expectations.suites import inventory_daily
+from expectations.suites import inventory_daily, inventory_rollforward
 from orchestration.defs.resources import Warehouse
 
-SUITES: list[SuiteSpec] = [inventory_daily.SUITE]
+SUITES: list[SuiteSpec] = [inventory_daily.SUITE, inventory_rollforward.SUITE]
 
 
 def _check_for(spec: SuiteSpec):

@@ -71,3 +71,67 @@ def test_duplicate_key_fails(tmp_path):
     con.close()
     outcome = run_suite(path, SUITE)
     assert [o for o in outcome.failed if o.expectation == "expect_compound_columns_to_be_unique"]
+
+
+def _rollforward(path, rows: list[tuple]) -> str:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.inventory_rollforward (period varchar, period_type varchar, "
+        "period_start_date date, network varchar, location_id varchar, "
+        + ", ".join(
+            f"{c} decimal(38,18)"
+            for c in (
+                "opening_balance",
+                "inflows_external",
+                "outflows_external",
+                "transfers_in_internal",
+                "transfers_out_internal",
+                "mints",
+                "burns",
+                "fees",
+                "closing_balance",
+            )
+        )
+        + ")"
+    )
+    con.executemany(
+        "insert into marts.inventory_rollforward values "
+        "(?, 'month', ?, 'eth', '0xaa', ?, ?, ?, 0, 0, 0, 0, 0, ?)",
+        rows,
+    )
+    con.close()
+    return str(path)
+
+
+def test_rollforward_suite_passes_on_a_consistent_roll(tmp_path):
+    from expectations.suites.inventory_rollforward import SUITE as ROLL
+
+    path = _rollforward(
+        tmp_path / "r.duckdb",
+        [
+            ("2026-09", "2026-09-01", 0, 10, 4, 6),
+            ("2026-10", "2026-10-01", 6, 1, 0, 7),
+        ],
+    )
+    outcome = run_suite(path, ROLL)
+    assert outcome.success, outcome.summary()
+
+
+@pytest.mark.parametrize(
+    ("rows", "failing"),
+    [
+        ([("2026-09", "2026-09-01", 0, 10, 4, 7)], "opening + flows = closing"),
+        ([("2026-09", "2026-09-01", 0, -1, 0, -1)], "zero or positive"),
+        (
+            [("2026-09", "2026-09-01", 0, 10, 4, 6), ("2026-10", "2026-10-01", 5, 1, 0, 6)],
+            "next period's opening",
+        ),
+    ],
+)
+def test_rollforward_suite_fails_on_planted_faults(tmp_path, rows, failing):
+    from expectations.suites.inventory_rollforward import SUITE as ROLL
+
+    outcome = run_suite(_rollforward(tmp_path / "r.duckdb", rows), ROLL)
+    assert not outcome.success
+    assert [o for o in outcome.failed if failing in o.description], outcome.summary()
