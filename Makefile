@@ -13,12 +13,13 @@ export TQDM_DISABLE := 1
 export GX_ANALYTICS_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test lint unit integration dev clean
+.PHONY: help setup browser demo test lint unit integration dev dashboard clean
 
 help:
 	@echo "make demo   - set up and run the pipeline on the embedded demo (local anvil chain)"
 	@echo "make test   - set up, lint, and run the whole test suite"
 	@echo "make dev    - the Dagster UI on 127.0.0.1:3000 with the recorded runs"
+	@echo "make dashboard - the finance dashboard on 127.0.0.1:8501"
 	@echo "make lint   - ruff + sqlfluff"
 
 # Python environment: uv from PyPI into the venv, then the locked stack.
@@ -37,6 +38,12 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.synced node_modules/.installed
 
+# Headless Chromium and ChromeDriver (Debian packages) for the real-browser dashboard test.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 demo: setup
 	$(BIN)/usd1inv demo
 
@@ -51,11 +58,14 @@ unit: setup
 integration: setup
 	$(BIN)/python -m pytest tests/integration -q
 
-test: setup lint
+test: setup browser lint
 	$(BIN)/python -m pytest -q
 
 dev: setup
 	$(BIN)/usd1inv dev --config demo/usd1inv.yml
+
+dashboard: setup
+	$(BIN)/usd1inv dashboard --config demo/usd1inv.yml
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

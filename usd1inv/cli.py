@@ -149,5 +149,24 @@ def dev(
     os.execv(args[0], args)  # noqa: S606 - replaces this process with the Dagster UI
 
 
+@app.command()
+def dashboard(
+    config: Path = DevConfigOption,
+    port: int = typer.Option(8501, help="Port of the dashboard on 127.0.0.1."),
+) -> None:
+    """Start the finance dashboard (Streamlit) on 127.0.0.1 over the published snapshot."""
+    from dashboard.server import streamlit_command
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    os.environ["USD1INV_CONFIG"] = str(Path(config).resolve())
+    args = streamlit_command(port)
+    typer.echo(f"Dashboard: http://127.0.0.1:{port}  (snapshot under {cfg.data_dir}/published)")
+    os.execv(args[0], args)  # noqa: S606 - replaces this process with the dashboard server
+
+
 if __name__ == "__main__":
     app()

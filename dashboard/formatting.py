@@ -1,0 +1,41 @@
+"""Numbers for people: exact token units and USD with thousands separators, never 1e+06."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import polars as pl
+
+
+def token_units(value: Decimal | int | None) -> str:
+    """Exact token units: all significant decimals, thousands separators, no exponent."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if value == 0:
+        return "0"
+    text = format(value.normalize(), ",f")
+    return text
+
+
+def usd(value: Decimal | int | None) -> str:
+    """USD rounded to cents for display only (the marts keep DECIMAL(38,6))."""
+    if value is None:
+        return ""
+    cents = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    return f"${cents:,.2f}" if cents >= 0 else f"-${-cents:,.2f}"
+
+
+def format_table(df: pl.DataFrame, token_columns=(), usd_columns=()) -> pl.DataFrame:
+    """Render money columns as exact strings so no widget turns them into floats."""
+    exprs = []
+    for column in df.columns:
+        if column in token_columns:
+            exprs.append(pl.col(column).map_elements(token_units, return_dtype=pl.String))
+        elif column in usd_columns:
+            exprs.append(pl.col(column).map_elements(usd, return_dtype=pl.String))
+        elif df.schema[column] == pl.Date:
+            exprs.append(pl.col(column).dt.strftime("%Y-%m-%d"))
+        else:
+            exprs.append(pl.col(column))
+    return df.select(exprs)

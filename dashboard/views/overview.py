@@ -1,0 +1,96 @@
+"""Overview: totals for the day, how much is spendable, where it sits, and the trend."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard.formatting import token_units, usd
+from dashboard.snapshot import Snapshot
+from dashboard.views.common import Filters, show_table
+
+AMOUNTS = ["balance", "available", "pending_in", "pending_out", "frozen", "locked"]
+BREAKDOWNS = {
+    "location type": "location_type",
+    "network": "network",
+    "custody provider": "custody_provider",
+    "ownership": "ownership",
+}
+
+
+def _sum_columns() -> str:
+    return ", ".join(f"cast(sum({c}) as decimal(38, 18)) as {c}" for c in AMOUNTS)
+
+
+def totals(snapshot: Snapshot, filters: Filters) -> dict:
+    where, params = filters.where()
+    row = snapshot.query(
+        f"select {_sum_columns()}, count(*) as locations from marts.inventory_daily where {where}",
+        params,
+    )
+    return row.to_dicts()[0]
+
+
+def render(snapshot: Snapshot, filters: Filters) -> None:
+    if filters.as_of_date is None:
+        st.info("The snapshot holds no inventory days yet.")
+        return
+    t = totals(snapshot, filters)
+    st.subheader(f"Holdings at the end of {filters.as_of_date}")
+    for pair in (
+        (("Total units", "balance"), ("Available now", "available")),
+        (("Pending in", "pending_in"), ("Pending out", "pending_out")),
+        (("Frozen", "frozen"), ("Locked", "locked")),
+    ):
+        for col, (label, key) in zip(st.columns(2), pair, strict=True):
+            col.metric(label, token_units(t[key]))
+    if snapshot.has_table("marts.fair_value"):
+        value = snapshot.scalar(
+            "select sum(fair_value_usd) from marts.fair_value where period_end_date = "
+            "(select max(period_end_date) from marts.fair_value where period_end_date <= ?)",
+            [filters.as_of_date],
+        )
+        st.metric("USD value (latest period end)", usd(value))
+    else:
+        st.caption("USD value: no prices in this warehouse yet (the fair_value mart).")
+
+    where, params = filters.where()
+    for label, column in BREAKDOWNS.items():
+        st.markdown(f"**By {label}**")
+        df = snapshot.query(
+            f"select {column}, {_sum_columns()} from marts.inventory_daily where {where} "
+            f"group by {column} order by balance desc",
+            params,
+        )
+        show_table(df, f"holdings_by_{column}_{filters.as_of_date}", f"by-{column}")
+
+    st.markdown("**Trend: balance by ownership**")
+    where_all, params_all = filters.where(date_column=None)
+    trend = snapshot.query(
+        f"select as_of_date, ownership, {_sum_columns()} from marts.inventory_daily "
+        f"where {where_all} group by as_of_date, ownership order by as_of_date, ownership",
+        params_all,
+    )
+    _trend_chart(trend)
+    show_table(trend, "holdings_trend", "trend")
+
+
+def _trend_chart(trend: pl.DataFrame) -> None:
+    if trend.is_empty():
+        return
+    # floats for drawing only: the tables and downloads keep exact decimals
+    plot = trend.select(
+        "as_of_date", "ownership", pl.col("balance").cast(pl.Float64).alias("balance_units")
+    ).to_pandas()
+    chart = (
+        alt.Chart(plot)
+        .mark_line()
+        .encode(
+            x=alt.X("as_of_date:T", title="day"),
+            y=alt.Y("balance_units:Q", title="token units", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("ownership:N"),
+            tooltip=["as_of_date:T", "ownership:N", alt.Tooltip("balance_units:Q", format=",.2f")],
+        )
+    )
+    st.altair_chart(chart, width="stretch")

@@ -1,0 +1,101 @@
+"""The finance dashboard, run in-process with Streamlit's AppTest over a published snapshot."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.formatting import token_units, usd
+from reporting.publish import snapshot_path
+from tests.dashboard_fixtures import build_published
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    folder = build_published(tmp_path)
+    monkeypatch.setenv("USD1INV_DATA_DIR", str(folder))
+    return folder
+
+
+def _run(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _expected_total(data_dir: Path, where: str = "true") -> Decimal:
+    con = duckdb.connect(str(snapshot_path(data_dir)), read_only=True)
+    value = con.execute(
+        "select sum(balance) from marts.inventory_daily where as_of_date = "
+        f"(select max(as_of_date) from marts.inventory_daily) and {where}"
+    ).fetchone()[0]
+    con.close()
+    return value
+
+
+def test_formatting_is_exact_and_readable():
+    assert token_units(Decimal("1234567.250000000000000000")) == "1,234,567.25"
+    assert token_units(Decimal("0.000001000000000000")) == "0.000001"
+    assert token_units(Decimal("1E+7")) == "10,000,000"
+    assert usd(Decimal("1234.565")) == "$1,234.56"
+    assert usd(Decimal("-0.5")) == "-$0.50"
+
+
+def test_overview_total_equals_the_mart(data_dir):
+    at = _run()
+    assert at.header[0].value == "Overview"
+    expected = _expected_total(data_dir)
+    assert expected == Decimal("1234579.750001")
+    assert _metric(at, "Total units") == token_units(expected)
+    assert _metric(at, "Pending out") == "4"
+    assert _metric(at, "Available now") == token_units(expected - 4)
+
+
+def test_filters_change_the_numbers(data_dir):
+    at = _run()
+    at.sidebar.multiselect(key="network").set_value(["bsc"]).run()
+    assert _metric(at, "Total units") == token_units(_expected_total(data_dir, "network = 'bsc'"))
+    at.sidebar.multiselect(key="entity").set_value(["beta"]).run()
+    assert _metric(at, "Total units") == "3"
+    at.sidebar.multiselect(key="entity").set_value(["acme"]).run()
+    at.sidebar.selectbox(key="as_of").set_value(date(2026, 10, 30)).run()
+    assert _metric(at, "Total units") == "7"
+
+
+def test_every_page_renders(data_dir):
+    at = _run()
+    for page in ["Locations", "Reconciliation", "Valuation", "Risk and health", "Close"]:
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.header[0].value == page
+    at.sidebar.radio(key="page").set_value("Locations").run()
+    assert at.subheader[0].value == "4 locations at the end of 2026-10-31"
+
+
+def test_missing_snapshot_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("USD1INV_DATA_DIR", str(tmp_path / "nothing-here"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "No published snapshot yet" in at.error[0].value
+
+
+def test_stale_snapshot_is_flagged_with_its_time(data_dir):
+    con = duckdb.connect(str(snapshot_path(data_dir)))
+    con.execute("update meta.snapshot set published_at = timestamptz '2026-01-02 03:04:00+00'")
+    con.close()
+    at = _run()
+    assert "Stale data" in at.warning[0].value
+    assert "2026-01-02 03:04 UTC" in at.warning[0].value
+    assert _metric(at, "Total units")  # the figures are still shown
