@@ -1,0 +1,1 @@
+"""Custodian statement adapters: one module per custodian layout."""

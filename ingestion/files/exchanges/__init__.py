@@ -1,0 +1,1 @@
+"""Exchange export adapters: one module per venue layout."""

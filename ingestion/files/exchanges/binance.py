@@ -1,0 +1,153 @@
+"""Binance crypto deposit / withdrawal history (CSV), v1 and v2 layouts.
+
+Layout (FORMATS.md §2.4): v2 deposits ``Date(UTC+0), Coin, Network, Amount, Address, TXID,
+Status``, v2 withdrawals the same with ``Fee`` after ``Amount``; v1 ``Date(UTC), Coin, Network,
+Amount, TransactionFee, Address, TXID, SourceAddress, PaymentID, Status`` for both (also without
+``Network``). The **time zone is in the header** (``Date(UTC+8)``: the offset applies to every
+row; ``Date(UTCnull)`` or a plain ``Date`` is rejected, since the zone is then unknown). Dates
+may have a two-digit year (``24-01-31 …``, read as 20xx). Whether a file holds deposits or
+withdrawals: the file name must contain ``deposit`` or ``withdraw``; for v2 files without either
+word, a ``Fee`` column means withdrawals. Only ``Status = Completed`` rows are final. ``TXID`` is
+the chain hash (kept when it is one; Binance-internal transfers carry a label instead); the
+entry id is ``<deposit|withdrawal>:<network>:<TXID>`` (or a content hash when TXID is not a
+hash). Binance gives no account id in these files: the landing source's ``account`` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ingestion.files.adapters import (
+    ParseContext,
+    Parsed,
+    empty_file,
+    hex_hash,
+    optional_cell,
+    parse_cell,
+    statement_key,
+)
+from ingestion.files.problems import CellError, FileRejected, Problem, RowErrors
+from ingestion.files.text import decode, read_csv
+from ingestion.files.values import offset_from_label, parse_decimal, parse_format
+
+REQUIRED = ["Coin", "Amount", "Address", "TXID", "Status"]
+OPTIONAL = ["Network", "Fee", "TransactionFee", "SourceAddress", "PaymentID"]
+DATE_PREFIX = "Date("
+FINAL = {"completed"}
+
+
+def _time(text: str | None, tz):
+    raw = (text or "").strip()
+    fmt = "%y-%m-%d %H:%M:%S" if re.match(r"^\d{2}-\d{2}-\d{2} ", raw) else "%Y-%m-%d %H:%M:%S"
+    return parse_format(raw, fmt, tz)
+
+
+def _direction(ctx: ParseContext, rows_in: int) -> str:
+    name = ctx.file_name.lower()
+    if "deposit" in name and "withdraw" not in name:
+        return "deposit"
+    if "withdraw" in name and "deposit" not in name:
+        return "withdrawal"
+    raise FileRejected(
+        [
+            Problem(
+                0,
+                "",
+                ctx.file_name,
+                "cannot tell deposits from withdrawals: Binance uses one header for both; "
+                "name the file with 'deposit' or 'withdraw'",
+            )
+        ],
+        rows_in,
+    )
+
+
+def parse(data: bytes, ctx: ParseContext) -> Parsed:
+    table = read_csv(
+        decode(data),
+        delimiter=",",
+        required=REQUIRED,
+        optional=OPTIONAL,
+        header_prefix_columns=[DATE_PREFIX],
+    )
+    rows_in = len(table.rows)
+    date_header = table.header[table.index[DATE_PREFIX]]
+    try:
+        if not date_header.endswith(")"):
+            raise CellError("unclosed")
+        tz = offset_from_label(date_header[len(DATE_PREFIX) : -1])
+    except CellError:
+        raise FileRejected(
+            [
+                Problem(
+                    0,
+                    date_header,
+                    None,
+                    "the header must state the zone as Date(UTC), Date(UTC+N) or Date(UTC-N)",
+                )
+            ],
+            rows_in,
+        ) from None
+    if not table.rows:
+        raise empty_file()
+    name = ctx.file_name.lower()
+    if "deposit" in name or "withdraw" in name or not table.has("Fee"):
+        direction = _direction(ctx, rows_in)
+    else:
+        direction = "withdrawal"  # v2 layout: only withdrawals have a Fee column
+    fee_column = "Fee" if table.has("Fee") else "TransactionFee"
+    errors = RowErrors()
+    rows, accounts, times = [], set(), []
+    sign = 1 if direction == "deposit" else -1
+    for n, cells in table.rows:
+        get = lambda c, cells=cells: table.get(cells, c)  # noqa: E731
+        account = ctx.exchange_account(errors, n, "", None)
+        when = parse_cell(errors, n, date_header, get(DATE_PREFIX), _time, tz)
+        amount = parse_cell(errors, n, "Amount", get("Amount"), parse_decimal)
+        fee = optional_cell(errors, n, fee_column, get(fee_column), parse_decimal)
+        coin = (get("Coin") or "").strip()
+        if not coin:
+            errors.add(n, "Coin", "", "empty")
+        if amount is not None and amount < 0:
+            errors.add(n, "Amount", get("Amount"), "expected unsigned (direction from the file)")
+            continue
+        if None in (account, when, amount) or not coin:
+            continue
+        network = (get("Network") or "").strip() or None
+        txid = (get("TXID") or "").strip()
+        tx_hash = hex_hash(txid)
+        if tx_hash:
+            entry_id = f"{direction}:{network or '-'}:{tx_hash}"
+        else:
+            entry_id = "row:" + hashlib.sha256("\x1f".join(cells).encode()).hexdigest()[:32]
+        status = (get("Status") or "").strip()
+        accounts.add(account.id)
+        times.append(when)
+        rows.append(
+            {
+                "row_number": n,
+                "venue": ctx.provider,
+                "account_id": account.id,
+                "entry_id": entry_id,
+                "ref_id": txid or None,
+                "entry_type": direction,
+                "venue_type": direction,
+                "venue_subtype": None,
+                "is_final": status.lower() in FINAL,
+                "asset": ctx.asset(coin),
+                "venue_asset": coin,
+                "amount": amount * sign,
+                "fee": fee or 0,
+                "fee_asset": ctx.asset(coin),
+                "balance": None,
+                "price_usd": None,
+                "amount_usd": None,
+                "occurred_at": when,
+                "network": network,
+                "tx_hash": tx_hash,
+                "address": (get("Address") or "").strip() or None,
+            }
+        )
+    errors.raise_if_any(rows_in)
+    return Parsed("exchange_entries", rows, statement_key(ctx, accounts, times), rows_in)

@@ -1,0 +1,89 @@
+"""The landing folders: `<landing_dir>/<source>/`, one per configured file source.
+
+Files are found by walking each source's folder (hidden files and partial downloads —
+``.*``, ``*.part``, ``*.tmp``, ``*.crdownload`` — are skipped); their identity is the sha256 of
+their bytes, never their name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingestion.config import Config
+from ingestion.files.config import LandingSource
+
+PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    source: LandingSource
+    path: Path
+    sha256: str
+    size_bytes: int
+    dropped_at: datetime  # modification time, UTC
+
+
+def source_dir(config: Config, source: LandingSource) -> Path:
+    return config.landing_dir / source.name
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landed_file(source: LandingSource, path: Path) -> LandedFile:
+    stat = path.stat()
+    return LandedFile(
+        source=source,
+        path=path,
+        sha256=file_sha256(path),
+        size_bytes=stat.st_size,
+        dropped_at=datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(microsecond=0),
+    )
+
+
+def list_files(config: Config, source: LandingSource) -> list[Path]:
+    folder = source_dir(config, source)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not p.name.endswith(PARTIAL_SUFFIXES)
+    )
+
+
+def scan(config: Config, kinds: tuple[str, ...] | None = None) -> list[LandedFile]:
+    """Every file in the landing folders of the configured sources (of ``kinds``)."""
+    return [
+        landed_file(source, path)
+        for source in config.files.sources
+        if kinds is None or source.kind in kinds
+        for path in list_files(config, source)
+    ]
+
+
+def source_for_path(config: Config, path: Path) -> LandingSource | None:
+    """The configured source whose landing folder holds ``path``."""
+    resolved = path.resolve()
+    for source in config.files.sources:
+        if resolved.is_relative_to(source_dir(config, source).resolve()):
+            return source
+    return None
+
+
+def scan_paths(config: Config):
+    """(source, path, stat) of every landed file, without reading it."""
+    for source in config.files.sources:
+        for path in list_files(config, source):
+            yield source, path, path.stat()

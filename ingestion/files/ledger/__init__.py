@@ -1,0 +1,1 @@
+"""The operator's internal ledger export."""

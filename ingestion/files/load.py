@@ -1,0 +1,394 @@
+"""Load landed files into `raw`, each file whole or not at all, recorded in `audit.files`.
+
+For each file, in one transaction:
+- **duplicate**: its sha256 was seen before (under any name) -> recorded, nothing loaded;
+- **quarantined**: the adapter rejected it -> every problem goes to `audit.quarantine`
+  (file, row, column, value, reason), no row reaches `raw`;
+- **loaded** / **superseded**: its rows are appended to `raw.<table>` with provenance. If a file
+  with the same statement key (source, account(s), as-of or period) is already loaded, the one
+  dropped later (file modification time, then sha256) is current and the other is marked
+  `superseded` with `superseded_by`; both stay in `raw` and in `audit.files`, so the outcome
+  does not depend on the order files are processed in.
+Rows in = rows loaded + rows quarantined for every file. A file already recorded under the
+same path and content is skipped: loading the same folder twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import localcontext
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.config import Config
+from ingestion.files.adapters import ParseContext, Parsed
+from ingestion.files.custodians import bitgo, canonical, coinbase_prime, fireblocks
+from ingestion.files.exchanges import binance, coinbase, kraken
+from ingestion.files.landing import LandedFile, scan
+from ingestion.files.ledger import internal
+from ingestion.files.prices import coingecko, coinmarketcap
+from ingestion.files.problems import FileRejected, Problem
+from ingestion.files.pseudonymise import pseudonymiser
+from ingestion.files.schema import TABLES
+from ingestion.files.text import decode
+from ingestion.files.values import EXACT
+
+log = logging.getLogger(__name__)
+
+PARSERS: dict[str, Callable[[bytes, ParseContext], Parsed]] = {
+    "fireblocks": fireblocks.parse,
+    "bitgo": bitgo.parse,
+    "coinbase_prime": coinbase_prime.parse,
+    "canonical_custodian": canonical.parse,
+    "kraken": kraken.parse,
+    "coinbase": coinbase.parse,
+    "binance": binance.parse,
+    "internal_ledger": internal.parse,
+    "coingecko": coingecko.parse,
+    "coinmarketcap": coinmarketcap.parse,
+}
+# columns whose values are personal data: never copied into a quarantine report
+PERSONAL_COLUMNS = {"internal_ledger": internal.PERSONAL}
+REDACTED = "<personal data, not stored>"
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    sha256: str
+    source: str
+    status: str  # loaded | duplicate | superseded | quarantined | seen (already recorded)
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    statement_key: str | None = None
+    superseded: list[str] = field(default_factory=list)  # sha256s this file replaced
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{Path(self.path).name} [{self.source}]: {self.status}, rows in {self.rows_in}, "
+            f"loaded {self.rows_loaded}, quarantined {self.rows_quarantined}"
+        )
+        if self.problems:
+            text += f"; first problem: {self.problems[0]}"
+        return text
+
+
+def _dropped_at_key(dropped_at: datetime, sha256: str) -> tuple:
+    return (dropped_at, sha256)
+
+
+class FileLoader:
+    """Loads landed files for one configuration into one warehouse connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: Config, load_id: str) -> None:
+        self.con = con
+        self.config = config
+        self.load_id = load_id
+        self._pseudonymise: Callable[[str], str] | None = None
+
+    def pseudonymise(self) -> Callable[[str], str]:
+        if self._pseudonymise is None:
+            self._pseudonymise = pseudonymiser(self.config.files.pseudonym_key_env)
+        return self._pseudonymise
+
+    # ---- one file --------------------------------------------------------------------------
+    def load(self, landed: LandedFile) -> FileOutcome:
+        path = str(landed.path)
+        src = landed.source
+        outcome = FileOutcome(path=path, sha256=landed.sha256, source=src.name, status="seen")
+        known = self.con.execute(
+            "select path, status from audit.files where sha256 = ? order by loaded_at, path",
+            [landed.sha256],
+        ).fetchall()
+        if any(p == path for p, _ in known):
+            return outcome  # this very file was recorded before: nothing to do
+        data = landed.path.read_bytes()
+        if known:
+            outcome.status = "duplicate"
+            self._record(landed, outcome, data, duplicate_of=known[0][0])
+            return outcome
+        ctx = ParseContext(self.config, src, landed.path)
+        if src.kind == "ledger":
+            ctx.pseudonymise = self.pseudonymise()  # fails clearly if the key is not set
+        try:
+            with localcontext(EXACT):  # sums and checks on amounts never round
+                parsed = PARSERS[src.adapter](data, ctx)
+        except FileRejected as rejected:
+            return self._quarantine(landed, outcome, data, rejected)
+        except Exception as exc:  # an adapter bug must not take the other files down
+            log.exception("adapter %s failed on %s", src.adapter, landed.path.name)
+            problem = Problem(0, "", None, f"adapter error {type(exc).__name__}: {exc}")
+            return self._quarantine(landed, outcome, data, FileRejected([problem]))
+        return self._load_rows(landed, outcome, data, parsed)
+
+    def _quarantine(
+        self, landed: LandedFile, outcome: FileOutcome, data: bytes, rejected: FileRejected
+    ) -> FileOutcome:
+        outcome.status = "quarantined"
+        outcome.rows_in = rejected.rows_in
+        outcome.rows_quarantined = rejected.rows_in
+        name = landed.path.name
+        outcome.problems = [p.describe(name) for p in rejected.problems]
+        personal = PERSONAL_COLUMNS.get(landed.source.adapter, set())
+        now = datetime.now(UTC)
+        rows = {}
+        for p in rejected.problems:
+            key = (f"row {p.row}" if p.row else "file", p.column)
+            if key in rows:
+                continue
+            value = REDACTED if p.column in personal and p.value is not None else p.value
+            rows[key] = (
+                f"file:{landed.source.kind}",
+                f"{landed.sha256}",
+                key[0],
+                p.column,
+                value,
+                p.describe(name) if p.row else f"{name}: {p.reason}",
+                self.load_id,
+                now,
+            )
+        self.con.execute("begin transaction")
+        try:
+            self.con.executemany(
+                "insert or ignore into audit.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
+                list(rows.values()),
+            )
+            self._record(landed, outcome, data, message="; ".join(outcome.problems[:5]))
+            self._load_log(landed, outcome)
+            self.con.execute("commit")
+        except Exception:
+            self.con.execute("rollback")
+            raise
+        log.warning("%s", outcome.summary())
+        return outcome
+
+    def _load_rows(
+        self, landed: LandedFile, outcome: FileOutcome, data: bytes, parsed: Parsed
+    ) -> FileOutcome:
+        outcome.rows_in = parsed.rows_in
+        outcome.rows_loaded = len(parsed.rows)
+        outcome.statement_key = parsed.statement_key
+        assert outcome.rows_loaded == outcome.rows_in, "an adapter dropped rows"
+        current = self.con.execute(
+            "select sha256, dropped_at from audit.files "
+            "where statement_key = ? and status = 'loaded' and source = ?",
+            [parsed.statement_key, landed.source.name],
+        ).fetchall()
+        superseded_by = None
+        mine = _dropped_at_key(landed.dropped_at, landed.sha256)
+        newer = [sha for sha, at in current if _dropped_at_key(at, sha) > mine]
+        older = [sha for sha, at in current if _dropped_at_key(at, sha) < mine]
+        if newer:
+            superseded_by = max(newer, key=lambda s: dict(current)[s])
+        outcome.status = "superseded" if superseded_by else "loaded"
+        self.con.execute("begin transaction")
+        try:
+            self._insert(parsed, landed)
+            if not superseded_by and older:
+                self.con.execute(
+                    "update audit.files set status = 'superseded', superseded_by = ? "
+                    "where sha256 in (select unnest(?)) and status = 'loaded'",
+                    [landed.sha256, older],
+                )
+                outcome.superseded = older
+            self._record(
+                landed,
+                outcome,
+                data,
+                superseded_by=superseded_by,
+                raw_table=parsed.table,
+                message="; ".join(parsed.notes) or None,
+            )
+            self._load_log(landed, outcome)
+            self.con.execute("commit")
+        except Exception:
+            self.con.execute("rollback")
+            raise
+        log.info("%s", outcome.summary())
+        return outcome
+
+    def _insert(self, parsed: Parsed, landed: LandedFile) -> None:
+        """Append the rows through Arrow, every value as text, cast by DuckDB (exact)."""
+        if not parsed.rows:
+            return
+        columns = [name for name, _ in TABLES[parsed.table]]
+        common = {
+            "source": landed.source.name,
+            "adapter": landed.source.adapter,
+            "statement_key": parsed.statement_key,
+            "file_path": str(landed.path),
+            "file_sha256": landed.sha256,
+            "load_id": self.load_id,
+        }
+        names = [*columns, "statement_key", "file_path", "file_sha256", "row_number", "load_id"]
+        arrays = {}
+        for name in names:
+            values = []
+            for row in parsed.rows:
+                value = row.get(name, common.get(name))
+                values.append(_text(value))
+            arrays[name] = pa.array(values, type=pa.string())
+        self.con.register("incoming_file_rows", pa.table(arrays))
+        types = dict(TABLES[parsed.table])
+        select = ", ".join(
+            f"cast({n} as {types.get(n, 'varchar').replace(' not null', '')})"
+            if n != "row_number"
+            else "cast(row_number as integer)"
+            for n in names
+        )
+        try:
+            self.con.execute(
+                f"insert into raw.{parsed.table} ({', '.join(names)}) "
+                f"select {select} from incoming_file_rows"
+            )
+        finally:
+            self.con.unregister("incoming_file_rows")
+
+    def _record(
+        self,
+        landed: LandedFile,
+        outcome: FileOutcome,
+        data: bytes,
+        *,
+        duplicate_of: str | None = None,
+        superseded_by: str | None = None,
+        raw_table: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        try:
+            encoding = decode(data).encoding
+        except FileRejected:
+            encoding = None
+        self.con.execute(
+            "insert into audit.files values "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                landed.sha256,
+                str(landed.path),
+                landed.path.name,
+                landed.size_bytes,
+                landed.dropped_at,
+                landed.source.name,
+                landed.source.kind,
+                landed.source.adapter,
+                encoding,
+                outcome.statement_key,
+                outcome.status,
+                duplicate_of,
+                superseded_by,
+                raw_table,
+                outcome.rows_in,
+                outcome.rows_loaded,
+                outcome.rows_quarantined,
+                self.load_id,
+                datetime.now(UTC),
+                message,
+            ],
+        )
+
+    def _load_log(self, landed: LandedFile, outcome: FileOutcome) -> None:
+        now = datetime.now(UTC)
+        self.con.execute(
+            "insert into audit.load_log (load_id, source, source_ref, started_at, finished_at, "
+            "status, rows_in, rows_loaded, rows_quarantined, rows_skipped, message) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            [
+                self.load_id,
+                f"file:{landed.source.kind}",
+                f"{landed.source.name}:{landed.sha256}",
+                now,
+                now,
+                outcome.status,
+                outcome.rows_in,
+                outcome.rows_loaded,
+                outcome.rows_quarantined,
+                outcome.summary(),
+            ],
+        )
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the loader")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def load_registry_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> int:
+    """Replace raw.registry_accounts and raw.registry_price_sources from the configuration."""
+    files = config.files
+    rows = [
+        (a.id, "custodian", a.provider, a.external_id, a.entity, a.ownership, a.network,
+         a.purpose, a.address, a.id)
+        for a in files.custodian_accounts
+    ] + [
+        (a.id, "exchange", a.venue, a.external_id, a.entity, a.ownership, a.network, a.purpose,
+         a.address, a.id)
+        for a in files.exchange_accounts
+    ] + [
+        (a.id, "ledger", None, None, a.entity, a.owner_type, None, None, None, a.location_id)
+        for a in files.ledger_accounts
+    ]  # fmt: skip
+    prices = [
+        (s.source, s.asset, s.source == files.prices.principal_source) for s in files.prices.series
+    ]
+    prices = sorted(set(prices))
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from raw.registry_accounts")
+        con.execute("delete from raw.registry_price_sources")
+        if rows:
+            con.executemany(
+                "insert into raw.registry_accounts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+        if prices:
+            con.executemany("insert into raw.registry_price_sources values (?, ?, ?)", prices)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return len(rows)
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    load_id: str,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    paths: Iterable[str | Path] | None = None,
+) -> list[FileOutcome]:
+    """Load the given files (default: everything in the landing folders of ``kinds``).
+
+    Files are processed in (drop time, path) order; a path outside every configured landing
+    folder is an error.
+    """
+    from ingestion.files.landing import landed_file, source_for_path
+
+    if paths is None:
+        landed = scan(config, kinds)
+    else:
+        landed = []
+        for p in paths:
+            path = Path(p)
+            source = source_for_path(config, path)
+            if source is None:
+                raise ValueError(f"{path}: not inside a configured landing folder")
+            if kinds is not None and source.kind not in kinds:
+                continue
+            landed.append(landed_file(source, path))
+    landed.sort(key=lambda f: (f.dropped_at, str(f.path)))
+    loader = FileLoader(con, config, load_id)
+    return [loader.load(f) for f in landed]

@@ -1,0 +1,1 @@
+"""Price vendor exports: one module per vendor layout."""

@@ -1,0 +1,177 @@
+"""From bytes to rows: encodings, byte-order marks, delimiters and headers, all explicit.
+
+Accepted encodings: UTF-8, UTF-8 with a BOM, and UTF-16 with a BOM (what Excel writes as
+"Unicode Text", tab-delimited). Anything else (UTF-16 without a BOM, Latin-1, binary) is
+rejected with the reason. Columns are matched by name, never by position; a header that lacks
+a required column, or repeats one, rejects the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingestion.files.problems import FileRejected, Problem
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # utf-8 | utf-8-sig | utf-16
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode a file's bytes, or reject it naming the encoding problem."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return Decoded(data.decode("utf-16"), "utf-16")
+        except UnicodeDecodeError as exc:
+            raise FileRejected([Problem(0, "", None, f"invalid UTF-16: {exc.reason}")]) from None
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8-sig", data[len(codecs.BOM_UTF8) :]
+    else:
+        encoding, body = "utf-8", data
+    if b"\x00" in body:
+        raise FileRejected(
+            [
+                Problem(
+                    0,
+                    "",
+                    None,
+                    "NUL bytes: looks like UTF-16 without a byte-order mark; re-export as "
+                    "UTF-8 or UTF-16 with a BOM",
+                )
+            ]
+        )
+    try:
+        return Decoded(body.decode("utf-8"), encoding)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            [
+                Problem(
+                    0, "", None, f"not UTF-8 (byte {exc.start}: {exc.reason}); re-export as UTF-8"
+                )
+            ]
+        ) from None
+
+
+@dataclass
+class Table:
+    """A CSV file read by header name. ``rows`` are the data rows with their 1-based number."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    index: dict[str, int]
+
+    def get(self, cells: list[str], column: str) -> str | None:
+        i = self.index.get(column)
+        return None if i is None else cells[i]
+
+    def has(self, column: str) -> bool:
+        return column in self.index
+
+
+def _count_rows(text: str) -> int:
+    return max(0, sum(1 for line in text.splitlines() if line.strip()) - 1)
+
+
+def read_csv(
+    decoded: Decoded,
+    *,
+    delimiter: str,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+    skip_preamble_until: tuple[str, ...] | None = None,
+    header_prefix_columns: Iterable[str] = (),
+) -> Table:
+    """Parse CSV text by header names.
+
+    ``skip_preamble_until``: prefixes of the header line; lines before it are a preamble
+    (Coinbase). ``header_prefix_columns``: columns matched by prefix (Binance
+    ``Date(UTC+8)``). UTF-16 text is Excel's tab-delimited "Unicode Text": tab is then the only
+    delimiter accepted.
+    """
+    text = decoded.text
+    if decoded.encoding == "utf-16":
+        delimiter = "\t"
+    lines = text.splitlines(keepends=True)
+    start = 0
+    if skip_preamble_until is not None:
+        for i, line in enumerate(lines[:20]):
+            if line.lstrip("\ufeff").lstrip('"').startswith(skip_preamble_until):
+                start = i
+                break
+    body = "".join(lines[start:])
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise FileRejected(
+            [Problem(reader.line_num - 1 + 0, "", None, f"broken CSV quoting: {exc}")],
+            _count_rows(body),
+        ) from None
+    records = [r for r in records if any(cell.strip() for cell in r)]
+    if not records:
+        raise FileRejected([Problem(0, "", None, "empty file: no header")])
+    header = [h.strip() for h in records[0]]
+    data = records[1:]
+    rows_in = len(data)
+    required = list(required)
+    optional = list(optional)
+    prefixes = list(header_prefix_columns)
+    index: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, name in enumerate(header):
+        key = name
+        for prefix in prefixes:
+            if name.startswith(prefix):
+                key = prefix
+        if key in index and key in (*required, *optional, *prefixes):
+            problems.append(Problem(0, name, None, "column appears twice in the header"))
+        index.setdefault(key, i)
+    missing = [c for c in required if c not in index] + [
+        f"{p}…)" for p in prefixes if p not in index
+    ]
+    if missing:
+        found = ", ".join(repr(h) for h in header[:12])
+        hint = ""
+        if len(header) == 1 and delimiter != "\t" and "\t" in records[0][0]:
+            hint = " (the file is tab-delimited)"
+        elif len(header) == 1:
+            hint = f" (no {delimiter!r} delimiter found in the header)"
+        problems.append(
+            Problem(0, "", None, f"header lacks column(s) {missing}; found {found}{hint}")
+        )
+    if problems:
+        raise FileRejected(problems, rows_in)
+    rows: list[tuple[int, list[str]]] = []
+    for n, cells in enumerate(data, start=1):
+        if len(cells) != len(header):
+            # a trailing empty cell (Kraken's legacy layout) is not a missing value
+            if len(cells) == len(header) + 1 and cells[-1] == "":
+                cells = cells[:-1]
+            else:
+                problems.append(
+                    Problem(n, "", None, f"expected {len(header)} cells, got {len(cells)}")
+                )
+                continue
+        rows.append((n, cells))
+    if problems:
+        raise FileRejected(problems, rows_in)
+    return Table(header=header, rows=rows, index=index)
+
+
+def read_json(decoded: Decoded) -> object:
+    """Parse JSON keeping every number exact (floats as Decimal, never binary floats)."""
+    from decimal import Decimal
+
+    try:
+        return json.loads(decoded.text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise FileRejected(
+            [Problem(0, "", None, f"not valid JSON at line {exc.lineno}: {exc.msg}")]
+        ) from None
