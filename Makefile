@@ -13,7 +13,7 @@ export TQDM_DISABLE := 1
 export GX_ANALYTICS_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup browser demo test lint unit integration dev dashboard clean
+.PHONY: help setup browser demo test lint unit integration dev dashboard clean bench
 
 help:
 	@echo "make demo   - set up and run the pipeline on the embedded demo (local anvil chain)"
@@ -21,6 +21,7 @@ help:
 	@echo "make dev    - the Dagster UI on 127.0.0.1:3000 with the recorded runs"
 	@echo "make dashboard - the finance dashboard on 127.0.0.1:8501"
 	@echo "make lint   - ruff + sqlfluff"
+	@echo "make bench  - on-chain decode and fetch benchmarks (bench/README.md)"
 
 # Python environment: uv from PyPI into the venv, then the locked stack.
 $(BIN)/uv:
@@ -69,3 +70,8 @@ dashboard: setup
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
+
+# on-chain benchmarks (not part of `make test`): figures go to bench/results/, see bench/README.md
+bench: setup
+	$(BIN)/python -m bench.onchain_decode --logs 1000000 --sample 20000 --out bench/results/onchain_decode.json
+	$(BIN)/python -m bench.onchain_fetch --transfers 200000 --per-tx 500 --out bench/results/onchain_fetch.json

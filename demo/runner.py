@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 from demo.anvil import AnvilNode
-from demo.scenario import genesis_timestamp, play_scenario
+from demo.bridge import play_demo_networks
+from demo.offchain_files import drop_demo_files
+from demo.scenario import genesis_timestamp
 from ingestion.config import load_config
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 
@@ -21,10 +24,19 @@ log = logging.getLogger(__name__)
 def run_demo(config_path: str | Path) -> PipelineOutcome:
     """Start anvil, play the scenario, run the pipeline over the scenario's days, stop anvil."""
     config = load_config(config_path)
-    network = config.networks[0]
-    with AnvilNode(chain_id=network.chain_id, timestamp=genesis_timestamp(config)) as node:
-        os.environ[network.rpc_url_env] = node.url
-        summary = play_scenario(node.web3(), config)
+    with ExitStack() as stack:
+        # one local node per configured network, each with its own chain id
+        nodes = {
+            n.name: stack.enter_context(
+                AnvilNode(chain_id=n.chain_id, timestamp=genesis_timestamp(config))
+            )
+            for n in config.networks
+        }
+        for n in config.networks:
+            os.environ[n.rpc_url_env] = nodes[n.name].url
+        summary, _ = play_demo_networks({k: v.web3() for k, v in nodes.items()}, config)
+        # custodian, exchange, ledger and price files, consistent with the chain
+        drop_demo_files(nodes[config.networks[0].name].web3(), config, summary.end_date)
         log.info(
             "demo chain: %d transactions in blocks %d-%d, %s .. %s",
             summary.tx_count,

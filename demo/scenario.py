@@ -55,6 +55,8 @@ GAS_DEPLOY = 3_000_000
 MAX_FEE = 100 * 10**9
 PRIORITY_FEE = 10**9
 SENDER_ETH = 1_000 * 10**18
+BRIDGE_DAYS = (3, 9, 16, 24, 31, 40, 52, 58, 70, 76)  # active-day indexes of bridge-outs
+BRIDGE_AMOUNTS = (50_000, 75_000, 20_000, 120_000, 35_000)  # whole tokens, in turn
 
 
 def _selector(signature: str) -> str:
@@ -99,6 +101,8 @@ class ScenarioSummary:
     seconds: float = 0.0
     balances: dict[str, int] = field(default_factory=dict)
     edge_blocks: dict[str, int] = field(default_factory=dict)
+    # bridge-outs (treasury burns to move inventory to another network): (unix time, base units)
+    bridge_out: list[tuple[int, int]] = field(default_factory=list)
 
 
 def demo_address(name: str) -> str:
@@ -297,6 +301,9 @@ class _Scenario:
         self.automine = True
         self.silent: set[date] = set()
         self.named: dict[Callable[[], None], str] = {}
+        self.bridge = False
+        self.bridge_pending: list[int] = []
+        self.bridge_out: list[tuple[int, int]] = []
 
     def _check_registry(self) -> None:
         """The scenario needs the demo registry's labels."""
@@ -358,6 +365,8 @@ class _Scenario:
         block, _ = self.chain.mine(timestamp)
         self.usd1.settle()
         self.decoy.settle()
+        self.bridge_out += [(timestamp, amount) for amount in self.bridge_pending]
+        self.bridge_pending = []
         return block
 
     # -- setup ----------------------------------------------------------------------------
@@ -623,6 +632,10 @@ class _Scenario:
             (mid, 1): [lambda: self.transfer(treasury, cold, self.tokens(1_500_000))],
             (late, 1): [burn],
         }
+        if self.bridge:
+            busy = {0, n // 2, (n * 7) // 10}
+            for k, index in enumerate(i for i in BRIDGE_DAYS if i < n and i not in busy):
+                plan.setdefault((active[index], 1), []).append(self.bridge_burn(k))
         self.named = {
             first_mint: "first-mint",
             second_mint: "second-mint",
@@ -632,6 +645,20 @@ class _Scenario:
             nft_moves: "nft-move",
         }
         return plan
+
+    def bridge_burn(self, k: int) -> Callable[[], None]:
+        """Treasury burns to move inventory to the other network (the issuer mints there)."""
+
+        def action() -> None:
+            amount = min(
+                self.tokens(BRIDGE_AMOUNTS[k % len(BRIDGE_AMOUNTS)]),
+                self.usd1.available(self.wallet["treasury"]),
+            )
+            if amount > 0:
+                self.burn(self.wallet["treasury"], amount)
+                self.bridge_pending.append(amount)
+
+        return action
 
     # -- the day loop -----------------------------------------------------------------------
     def play_day(
@@ -706,6 +733,7 @@ class _Scenario:
             seconds=seconds,
             balances={a: b for a, b in sorted(self.usd1.balances.items())},
             edge_blocks=dict(self.edge_blocks),
+            bridge_out=list(self.bridge_out),
         )
 
     def _with_forced(
@@ -739,8 +767,12 @@ def play_scenario(
     end_date: date | None = None,
     seed: int = 7,
     build_dir: Path | None = None,
+    bridge: bool = False,
 ) -> ScenarioSummary:
     """Deploy the demo contracts on a fresh anvil and play ``start_date..end_date``.
+
+    With ``bridge`` the treasury also burns tokens on a few days to move them to another
+    network (``summary.bridge_out``; ``demo.bridge.play_bridge_chain`` mints them there).
 
     ``end_date`` defaults to 2026-11-03 (across the US daylight-saving change of
     2026-11-01); the span must be at least ``MIN_DAYS`` days. Contracts are compiled into
@@ -756,6 +788,7 @@ def play_scenario(
         )
     build = build_dir or config.data_dir / "build" / "contracts"
     scenario = _Scenario(w3, config, end, seed, build)
+    scenario.bridge = bridge
     summary = scenario.play()
     log.info(
         "scenario: %d blocks (%d..%d), %d transactions, %d USD1 transfers, %d active and %d "

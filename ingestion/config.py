@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from ingestion.files.config import FilesConfig
+
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -64,6 +66,21 @@ class Network(_Strict):
     start_block: int = Field(default=0, ge=0, description="no token activity before this block")
     token: Token
     max_block_range: int = Field(default=10_000, gt=0, description="blocks per eth_getLogs call")
+    finality: Literal["confirmations", "safe", "finalized"] = Field(
+        default="confirmations",
+        description="what makes a block final: `confirmations` deep below the head, or the "
+        "node's `safe` / `finalized` block tag",
+    )
+    log_reads: int = Field(
+        default=2,
+        ge=1,
+        le=5,
+        description="identical eth_getLogs answers needed before a block window is accepted "
+        "(a second read detects a provider's short or inconsistent answer)",
+    )
+    rpc_batch_size: int = Field(
+        default=16, ge=1, le=500, description="JSON-RPC calls sent in one HTTP batch"
+    )
 
     @field_validator("name")
     @classmethod
@@ -130,6 +147,7 @@ class Config(_Strict):
     entities: list[Entity] = Field(min_length=1)
     networks: list[Network] = Field(min_length=1)
     wallets: list[Wallet] = Field(min_length=1)
+    files: FilesConfig = FilesConfig()  # off-chain file sources (ingestion/files/config.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -176,6 +194,11 @@ class Config(_Strict):
             seen.add(key)
         return self
 
+    @model_validator(mode="after")
+    def _files_references(self) -> Config:
+        self.files.check_references([e.id for e in self.entities], self.network_names)
+        return self
+
     # ---- derived paths -------------------------------------------------------------------
     def _resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.base_dir / path).resolve()
@@ -195,6 +218,14 @@ class Config(_Strict):
     @property
     def reports_dir(self) -> Path:
         return self._resolve(self.paths.reports_dir or self.paths.data_dir / "reports")
+
+    @property
+    def landing_dir(self) -> Path:
+        return self._resolve(
+            self.files.landing_dir
+            if self.files.landing_dir.is_absolute()
+            else self.paths.data_dir / self.files.landing_dir
+        )
 
     @property
     def tz(self) -> ZoneInfo:

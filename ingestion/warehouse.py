@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.files.schema import init_file_tables
+
 DDL = """
 create schema if not exists raw;
 create schema if not exists audit;
@@ -78,6 +80,26 @@ create table if not exists raw.onchain_day_blocks (
     primary key (network, block_date)
 );
 
+-- balanceOf(wallet) of the configured token at each period end's last block: an independent
+-- check of the transfer-derived balances. Identity (chain_id, token_address, address,
+-- block_number); a period end whose last block changed (a reorg) is replaced.
+create table if not exists raw.onchain_balances (
+    chain_id bigint not null,
+    network varchar not null,
+    token_address varchar not null,
+    address varchar not null,
+    block_number bigint not null,
+    block_hash varchar not null,
+    block_time timestamptz not null,
+    block_date date not null,
+    period_type varchar not null,
+    balance_raw decimal(38, 0) not null,
+    is_final boolean not null,
+    provenance varchar not null,
+    load_id varchar not null,
+    primary key (chain_id, token_address, address, block_date, period_type)
+);
+
 create sequence if not exists audit.load_seq;
 create table if not exists audit.load_log (
     load_seq bigint not null default nextval('audit.load_seq'),
@@ -110,6 +132,7 @@ create table if not exists audit.quarantine (
 def init_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and audit schemas and tables if they do not exist (idempotent)."""
     con.execute(DDL)
+    init_file_tables(con)  # custodian/exchange/ledger/price files (ingestion/files/schema.py)
 
 
 @contextmanager

@@ -125,22 +125,42 @@ def run_pipeline(
 
         definitions = build_definitions(config_path)
 
-    jobs = []
-    ingest = definitions.resolve_job_def("ingest_onchain")
-    result = ingest.execute_in_process(
-        instance=instance,
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-            ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
-        },
-        raise_on_error=False,
+    # off-chain files in the landing folders (custodians, exchanges, ledger, prices)
+    files_outcome = _outcome(
+        "ingest_files",
+        definitions.resolve_job_def("ingest_files").execute_in_process(
+            instance=instance, raise_on_error=False
+        ),
     )
-    jobs.append(_outcome("ingest_onchain", result))
-    if result.success:
+    jobs = [
+        run_ingest(definitions, instance, network, start, end) for network in config.network_names
+    ]
+    # one network's outage does not hold back the others: the marts are built when at least
+    # one network loaded (the failed one shows in the outcome and keeps its last good data)
+    if any(j.success for j in jobs):
         build = definitions.resolve_job_def("build_marts")
         jobs.append(
             _outcome(
                 "build_marts", build.execute_in_process(instance=instance, raise_on_error=False)
             )
         )
+    jobs.insert(0, files_outcome)
     return PipelineOutcome(config=config, start=start, end=end, jobs=jobs)
+
+
+def run_ingest(
+    definitions: Definitions, instance: DagsterInstance, network: str, start: date, end: date
+) -> JobOutcome:
+    """One run of the on-chain ingestion for one network over the local days [start, end]."""
+    from orchestration.defs.onchain.partitions import partition_key
+
+    ingest = definitions.resolve_job_def("ingest_onchain")
+    result = ingest.execute_in_process(
+        instance=instance,
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: partition_key(network, start),
+            ASSET_PARTITION_RANGE_END_TAG: partition_key(network, end),
+        },
+        raise_on_error=False,
+    )
+    return _outcome(f"ingest_onchain[{network}]", result)

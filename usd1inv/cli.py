@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from ingestion.config import ConfigError, load_config
+from usd1inv import onchain_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -147,6 +148,11 @@ def dev(
     ]
     typer.echo(f"Dagster UI: http://127.0.0.1:{port}  (instance {cfg.dagster_home})")
     os.execv(args[0], args)  # noqa: S606 - replaces this process with the Dagster UI
+
+
+# on-chain history: usd1inv backfill / usd1inv import-transfers (usd1inv/onchain_commands.py)
+app.command("backfill")(onchain_commands.backfill)
+app.command("import-transfers")(onchain_commands.import_transfers)
 
 
 @app.command()

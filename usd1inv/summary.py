@@ -64,13 +64,13 @@ def print_summary(outcome: PipelineOutcome) -> None:
     echo(f"usd1inv: {outcome.start} .. {outcome.end} ({config.reporting_timezone})")
     for job in outcome.jobs:
         status = "ok" if job.success else "FAILED"
-        echo(f"  run {job.job:<15} {status:<7} run id {job.run_id}")
+        echo(f"  run {job.job:<26} {status:<7} run id {job.run_id}")
         if job.checks:
             failed = [name for name, passed in job.checks.items() if not passed]
             echo(f"    checks: {len(job.checks) - len(failed)} passed, {len(failed)} failed")
             for name in failed:
                 echo(f"    FAILED check {name}")
-    built = len(outcome.jobs) == 2 and outcome.jobs[-1].success
+    built = outcome.jobs[-1].job == "build_marts" and outcome.jobs[-1].success
     if built:
         echo("")
         echo("Holdings at the end of the last day (token units):")

@@ -32,6 +32,9 @@ class DayBlocks:
         return self.first_block is None
 
 
+PROBES = 15  # headers read per search round (one batch)
+
+
 class BlockTimeIndex:
     """Finds blocks by timestamp with few RPC calls, remembering every header it has read."""
 
@@ -50,8 +53,26 @@ class BlockTimeIndex:
     def remember(self, headers: dict[int, BlockHeader]) -> None:
         self._headers.update(headers)
 
+    def seed(self, ts: int, block: int) -> None:
+        """Record a known answer: `block` is the first block with timestamp >= `ts`."""
+        self._by_ts[ts] = block
+
+    def _headers_of(self, numbers: list[int]) -> None:
+        missing = [n for n in numbers if n not in self._headers]
+        if not missing:
+            return
+        if len(missing) > 1 and hasattr(self.client, "block_headers"):
+            self._headers.update(self.client.block_headers(missing))
+        else:
+            for n in missing:
+                self._headers[n] = self.client.block_header(n)
+
     def first_block_at_or_after(self, ts: int) -> int:
-        """Lowest block in [start_block, head] with timestamp >= ts, or head + 1 if none."""
+        """Lowest block in [start_block, head] with timestamp >= ts, or head + 1 if none.
+
+        A k-ary search: each round reads `PROBES` headers in one JSON-RPC batch, so a day
+        boundary on a chain of 20 M blocks takes about 5 round trips instead of 25.
+        """
         if ts in self._by_ts:
             return self._by_ts[ts]
         # answers already known bound the search: block times never decrease
@@ -61,12 +82,22 @@ class BlockTimeIndex:
                 lo = max(lo, block)
             else:
                 hi = min(hi, block)
+        for number, header in self._headers.items():
+            if lo <= number < hi:
+                if header.timestamp >= ts:
+                    hi = number
+                else:
+                    lo = number + 1
         while lo < hi:
-            mid = (lo + hi) // 2
-            if self.header(mid).timestamp >= ts:
-                hi = mid
-            else:
-                lo = mid + 1
+            span = hi - lo
+            probes = sorted({lo + (span * k) // (PROBES + 1) for k in range(1, PROBES + 1)})
+            probes = [p for p in probes if lo <= p < hi] or [(lo + hi) // 2]
+            self._headers_of(probes)
+            for p in probes:
+                if self._headers[p].timestamp >= ts:
+                    hi = p
+                    break
+                lo = p + 1
         self._by_ts[ts] = lo
         return lo
 

@@ -97,7 +97,7 @@ class RpcClient:
                 last = f"HTTP {status}"
                 if status not in RETRYABLE_HTTP:
                     raise RpcError(f"{self._label} {what}: {last}") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.RequestException as exc:  # refused, reset, timeout, cut short
                 last = f"{type(exc).__name__}: {self.redact(str(exc))}"
             except _RetryableRpcError as exc:
                 last = str(exc)
@@ -135,8 +135,15 @@ class RpcClient:
 
         return self._with_retries(method, once)
 
-    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Several calls in one HTTP request; results in the order asked."""
+    def batch(
+        self, calls: Sequence[tuple[str, Sequence[Any]]], *, range_errors_as_results: bool = False
+    ) -> list[Any]:
+        """Several calls in one HTTP request; results in the order asked.
+
+        A transient fault in any answer retries the whole batch. With
+        ``range_errors_as_results`` an eth_getLogs answer "range too large" is returned in its
+        place as an ``RpcRangeTooLargeError`` (so the caller splits that one query only).
+        """
         if not calls:
             return []
 
@@ -145,7 +152,15 @@ class RpcClient:
             if not isinstance(responses, list) or len(responses) != len(calls):
                 raise _RetryableRpcError("batch: answer count does not match the request")
             by_id = sorted(responses, key=lambda r: r.get("id", 0) if isinstance(r, dict) else 0)
-            return [self._check(m, r) for (m, _), r in zip(calls, by_id, strict=True)]
+            out: list[Any] = []
+            for (method, _), response in zip(calls, by_id, strict=True):
+                try:
+                    out.append(self._check(method, response))
+                except RpcRangeTooLargeError as exc:
+                    if not range_errors_as_results:
+                        raise
+                    out.append(exc)
+            return out
 
         return self._with_retries(f"batch of {len(calls)}", once)
 
@@ -170,6 +185,13 @@ class RpcClient:
 
     def block_header(self, number: int) -> BlockHeader:
         return self.block_headers([number])[number]
+
+    def tagged_block_number(self, tag: str) -> int:
+        """Number of the block the node names by a tag (``latest``, ``safe``, ``finalized``)."""
+        block = self.call("eth_getBlockByNumber", [tag, False])
+        if block is None:
+            raise RpcError(f"{self._label} eth_getBlockByNumber: the node knows no {tag!r} block")
+        return int(block["number"], 16)
 
     def get_logs(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self.call("eth_getLogs", [params])

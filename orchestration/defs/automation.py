@@ -10,19 +10,22 @@ from dagster import (
 )
 
 from ingestion.config import Config
-from orchestration.defs.onchain.assets import ONCHAIN_DAY_BLOCKS, ONCHAIN_TRANSFERS
+from orchestration.defs.landing import FILE_ASSET_KEYS, ingest_files_job
+from orchestration.defs.onchain.assets import ONCHAIN_KEYS
 
 # ingestion of a day (or a range of days, in one run) of on-chain data
 ingest_onchain_job = define_asset_job(
-    "ingest_onchain", selection=AssetSelection.assets(ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS)
+    "ingest_onchain", selection=AssetSelection.assets(*ONCHAIN_KEYS)
 )
 # the registry, every dbt model and test, and the Great Expectations checks
 build_marts_job = define_asset_job(
     "build_marts",
-    selection=AssetSelection.all() - AssetSelection.assets(ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS),
+    selection=AssetSelection.all()
+    - AssetSelection.assets(*ONCHAIN_KEYS)
+    - AssetSelection.assets(*FILE_ASSET_KEYS),  # files load in ingest_files
 )
 
-JOBS = [ingest_onchain_job, build_marts_job]
+JOBS = [ingest_onchain_job, build_marts_job, ingest_files_job]
 
 
 def build_schedules(config: Config) -> list:

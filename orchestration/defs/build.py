@@ -6,7 +6,12 @@ from dagster import Definitions
 
 from ingestion.config import Config, load_config
 from orchestration.defs.automation import JOBS, build_schedules
+from orchestration.defs.custodian.assets import custodian_files
+from orchestration.defs.exchange.assets import exchange_files
+from orchestration.defs.landing import build_file_registry, build_landing_sensor
+from orchestration.defs.ledger.assets import ledger_files
 from orchestration.defs.onchain.assets import build_onchain_assets
+from orchestration.defs.prices.assets import price_files
 from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import build_checks
 from orchestration.defs.registry.assets import registry
@@ -23,10 +28,17 @@ def build_definitions(config_path: str | Path) -> Definitions:
             *build_onchain_assets(config),
             *dbt_assets,
             *build_publish_assets(dbt_assets),
+            # off-chain files from the landing folders
+            build_file_registry(),
+            custodian_files,
+            exchange_files,
+            ledger_files,
+            price_files,
         ],
         asset_checks=build_checks(),
         jobs=JOBS,
         schedules=build_schedules(config),
+        sensors=[build_landing_sensor(config)],
         resources={
             "inventory_config": InventoryConfig(config_path=str(Path(config_path).resolve())),
             "warehouse": Warehouse(path=str(config.warehouse_path)),

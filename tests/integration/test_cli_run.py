@@ -16,6 +16,7 @@ def test_wrong_chain_fails_naming_the_step(tmp_path, monkeypatch):
     config = write_config(tmp_path)
     with AnvilNode(chain_id=999) as node:  # the config says 31337
         monkeypatch.setenv("USD1INV_RPC_ETHEREUM", node.url)
+        monkeypatch.setenv("USD1INV_RPC_BNB", node.url)  # the demo's second network (31338)
         result = CliRunner().invoke(
             app, ["run", "--config", str(config), "--from", "2026-08-01", "--to", "2026-08-02"]
         )

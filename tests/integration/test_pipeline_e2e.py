@@ -1,8 +1,9 @@
-"""End to end on a real anvil node: scenario -> Dagster run -> marts equal the chain.
+"""End to end on two real anvil nodes: scenario -> Dagster runs -> marts equal both chains.
 
-One session-scoped run of the demo scenario and the pipeline (the same function `usd1inv run`
-calls) feeds every test here; the run's logs and Dagster event log are captured to prove the
-RPC URL's secret never appears.
+One session-scoped run of the demo (the ethereum scenario with bridge-outs, and the bridged
+inventory on a second network with its own chain id, 18-decimal token and `safe`-tag finality)
+and the pipeline (the same function `usd1inv run` calls) feeds every test here; the run's logs
+and Dagster event log are captured to prove the RPC URL's secret never appears.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import duckdb
 import pytest
 
 from demo.anvil import AnvilNode
-from demo.scenario import genesis_timestamp, play_scenario
+from demo.bridge import play_demo_networks
+from demo.scenario import genesis_timestamp
 from ingestion.config import load_config
 from ingestion.warehouse import schema_content_hashes
 from orchestration.pipeline import dagster_instance, run_pipeline
@@ -43,40 +45,45 @@ def demo_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     config_path = write_config(folder)
     config = load_config(config_path)
-    network = config.networks[0]
+    assert len(config.networks) >= 2, "the demo config has two networks"
     capture = _Capture()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
     mp = pytest.MonkeyPatch()
-    node = None
+    nodes: dict[str, AnvilNode] = {}
     try:
         # like `make demo` twice: a fresh node replays the same chain, the pipeline re-runs
         # every partition over the existing warehouse, and nothing may change
         outcomes, hashes = [], []
         for _ in range(2):
-            if node is not None:
-                node.stop()
-            node = AnvilNode(chain_id=network.chain_id, timestamp=genesis_timestamp(config))
-            node.start()
-            mp.setenv(network.rpc_url_env, f"{node.url}/?key={SECRET}")
-            summary = play_scenario(node.web3(), config)
+            for old in nodes.values():
+                old.stop()
+            nodes = {
+                n.name: AnvilNode(chain_id=n.chain_id, timestamp=genesis_timestamp(config)).start()
+                for n in config.networks
+            }
+            for n in config.networks:
+                mp.setenv(n.rpc_url_env, f"{nodes[n.name].url}/?key={SECRET}")
+            webs = {name: node.web3() for name, node in nodes.items()}
+            summary, bridges = play_demo_networks(webs, config)
             outcomes.append(run_pipeline(config_path, config.start_date, summary.end_date))
             with duckdb.connect(str(config.warehouse_path), read_only=True) as con:
                 hashes.append(schema_content_hashes(con))
         yield {
             "config": config,
             "config_path": config_path,
-            "node": node,
+            "nodes": nodes,
             "summary": summary,
+            "bridges": bridges,
             "outcomes": outcomes,
             "hashes": hashes,
             "logs": capture.lines,
         }
     finally:
         mp.undo()
-        if node is not None:
+        for node in nodes.values():
             node.stop()
         root.removeHandler(capture)
         root.setLevel(old_level)
@@ -95,14 +102,27 @@ def test_pipeline_succeeds_with_checks(demo_run):
         assert len(checks) > 10  # dbt tests + the Great Expectations suite
 
 
-def test_mart_balance_equals_balance_of_at_every_day_end(demo_run):
-    """For every registry wallet and every day: the day's last block balanceOf, exactly."""
-    config, node = demo_run["config"], demo_run["node"]
-    # the node is still running here: the fixture stops it at session end
-    w3 = node.web3()
-    token = config.networks[0].token.address
+def _final_block(w3, network) -> int:
     head = w3.eth.block_number
-    final_block = head - config.networks[0].confirmations
+    if network.finality == "confirmations":
+        return head - network.confirmations
+    return w3.eth.get_block(network.finality)["number"]
+
+
+def _wallet(config, label: str) -> str:
+    return next(w.address for w in config.wallets if w.label == label)
+
+
+@pytest.mark.parametrize("network_name", ["ethereum", "bnb"])
+def test_mart_balance_equals_balance_of_at_every_day_end(demo_run, network_name):
+    """For every registry wallet and every day: the day's last block balanceOf, exactly."""
+    config = demo_run["config"]
+    network = config.network(network_name)
+    # the nodes are still running here: the fixture stops them at session end
+    w3 = demo_run["nodes"][network_name].web3()
+    token = network.token.address
+    head = w3.eth.block_number
+    final_block = _final_block(w3, network)
     times = {n: w3.eth.get_block(n)["timestamp"] for n in range(head + 1)}
     last_block_of_day: dict = {}
     for number, ts in sorted(times.items()):
@@ -111,15 +131,17 @@ def test_mart_balance_equals_balance_of_at_every_day_end(demo_run):
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     rows = con.execute(
         "select as_of_date, location_id, balance_raw, balance, pending_in, pending_out "
-        "from marts.inventory_daily order by as_of_date, location_id"
+        "from marts.inventory_daily where network = ? and location_type = 'wallet' "
+        "order by as_of_date, location_id",
+        [network_name],
     ).fetchall()
     con.close()
     days = sorted({r[0] for r in rows})
     assert days[0] == config.start_date and days[-1] == demo_run["summary"].end_date
     assert len(days) >= 60
-    assert len(rows) == len(days) * len(config.wallets)
-    decimals = Decimal(10) ** config.networks[0].token.decimals
-    checked = 0
+    assert len(rows) == len(days) * len(config.wallets_on(network_name))
+    decimals = Decimal(10) ** network.token.decimals
+    checked = nonzero = 0
     for as_of, wallet, balance_raw, balance, pending_in, pending_out in rows:
         # last block at or before the end of that local day (silent days inherit)
         block = max(n for d, n in last_block_of_day.items() if d <= as_of)
@@ -132,7 +154,49 @@ def test_mart_balance_equals_balance_of_at_every_day_end(demo_run):
         else:
             assert pending_in == 0 and pending_out == 0
         checked += 1
+        nonzero += expected != 0
     assert checked == len(rows)
+    assert nonzero > len(rows) // 3
+
+
+def test_bridge_moved_inventory_across_networks(demo_run):
+    """Burns on ethereum (6 decimals) are minted on bnb (18 decimals): same token units."""
+    config, summary = demo_run["config"], demo_run["summary"]
+    burned_out = sum(amount for _, amount in summary.bridge_out)
+    assert len(summary.bridge_out) >= 5
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    bridged_in = con.execute(
+        "select sum(amount_raw) from raw.onchain_transfers where network = 'bnb' "
+        "and from_address = '0x0000000000000000000000000000000000000000' and to_address = ?",
+        [_wallet(config, "bnb-treasury")],
+    ).fetchone()[0]
+    con.close()
+    assert bridged_in == Decimal(burned_out) * 10**12
+    assert demo_run["bridges"][0].transfer_count > 20
+
+
+def test_reconciliation_transfers_vs_balanceof_matches_on_both_networks(demo_run):
+    config = demo_run["config"]
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    rows = con.execute(
+        "select network, comparison, status, count(*), sum(abs(difference)), "
+        "count(distinct as_of_date) from marts.reconciliation "
+        "where comparison = 'transfers_vs_balanceof' group by all order by 1"
+    ).fetchall()
+    months = con.execute(
+        "select network, count(*) from raw.onchain_balances where period_type = 'month' "
+        "group by 1 order by 1"
+    ).fetchall()
+    con.close()
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("bnb", "transfers_vs_balanceof", "matched"),
+        ("ethereum", "transfers_vs_balanceof", "matched"),
+    ]
+    for network, _, _, count, diff, days in rows:
+        assert diff == 0
+        assert count == days * len(config.wallets_on(network))
+    # the month ends of August, September and October are read too
+    assert months == [("bnb", 3 * 3), ("ethereum", 3 * 10)]
 
 
 def test_pending_tail_is_visible(demo_run):
@@ -158,7 +222,7 @@ def test_look_alikes_are_not_loaded(demo_run):
         for r in con.execute("select distinct token_address from raw.onchain_transfers").fetchall()
     }
     con.close()
-    assert tokens == {config.networks[0].token.address}
+    assert tokens == {n.token.address for n in config.networks}
     assert summary.decoy_token_address.lower() not in tokens
 
 
@@ -185,6 +249,9 @@ def test_runs_are_recorded_in_the_persistent_instance(demo_run):
     instance = dagster_instance(demo_run["config"])
     runs = instance.get_runs()
     assert {r.job_name for r in runs} >= {"ingest_onchain", "build_marts"}
+    ingests = [r for r in runs if r.job_name == "ingest_onchain"]
+    # one ingestion run per network (and per pipeline run): failures stay isolated
+    assert len(ingests) == 2 * len(demo_run["config"].networks)
     assert Path(demo_run["config"].dagster_home, "dagster.yaml").exists()
 
 
@@ -192,12 +259,18 @@ def test_day_blocks_cover_every_day(demo_run):
     config, summary = demo_run["config"], demo_run["summary"]
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     rows = con.execute(
-        "select block_date, first_block from raw.onchain_day_blocks order by 1"
+        "select block_date, first_block from raw.onchain_day_blocks "
+        "where network = 'ethereum' order by 1"
+    ).fetchall()
+    per_network = con.execute(
+        "select network, count(*) from raw.onchain_day_blocks group by 1 order by 1"
     ).fetchall()
     con.close()
     by_day = defaultdict(list)
     for day, first in rows:
         by_day[day].append(first)
-    assert len(by_day) == (summary.end_date - config.start_date).days + 1
+    n_days = (summary.end_date - config.start_date).days + 1
+    assert len(by_day) == n_days
     for silent in summary.silent_days:
         assert by_day[silent] == [None]
+    assert per_network == [("bnb", n_days), ("ethereum", n_days)]

@@ -42,9 +42,10 @@ def test_check_config_names_the_bad_key(tmp_path):
 
 def test_check_config_ok(monkeypatch):
     monkeypatch.setenv("USD1INV_RPC_ETHEREUM", "http://127.0.0.1:1/?key=abc")
+    monkeypatch.setenv("USD1INV_RPC_BNB", "http://127.0.0.1:2/?key=abc")
     result = runner.invoke(app, ["check-config", "--config", str(DEMO_CONFIG)])
     assert result.exit_code == 0, result.output
-    assert "10 wallet(s)" in result.output
+    assert "2 network(s), 13 wallet(s)" in result.output
     assert "abc" not in result.output
 
 

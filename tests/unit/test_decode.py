@@ -134,3 +134,32 @@ def test_erc721_look_alike_and_removed_logs_are_skipped():
 def test_empty_input():
     counts, rows = _decode([])
     assert counts == {"ok": 0, "skip": 0, "bad": 0} and rows == []
+
+
+@pytest.mark.parametrize(
+    ("value", "fits"),
+    [
+        (2**64, True),  # crosses the 64-bit word boundary
+        (2**64 - 1, True),
+        (10**38 + 5, False),  # > 10^38 - 1 (DECIMAL(38,0)), < 2^127
+        (2**126 + 12345, True),  # < 10^38: still fits at 18 decimals
+        (2**127, False),  # top word of the low half set: beyond HUGEINT
+        (2**192 + 1, False),  # a high word set
+    ],
+)
+def test_word_boundaries_decode_exactly_or_are_quarantined(value, fits):
+    counts, rows = _decode([_log(value)], decimals=18)
+    assert counts["ok"] == int(fits) and counts["bad"] == int(not fits)
+    assert rows[0][4] == (Decimal(value) if fits else None)
+
+
+def test_decoding_a_sql_relation_gives_the_same_rows():
+    con = duckdb.connect()
+    table = normalise_rpc_logs([_log(7), _log(2**70, log_index=1)])
+    con.register("some_logs", table)
+    counts = decode_transfer_logs(con, "select * from some_logs", 6, into="from_sql")
+    assert counts == {"ok": 2, "skip": 0, "bad": 0}
+    assert con.execute("select amount_raw from from_sql order by log_index").fetchall() == [
+        (Decimal(7),),
+        (Decimal(2**70),),
+    ]

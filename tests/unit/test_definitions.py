@@ -6,7 +6,7 @@ a partition change) shows up here in review.
 
 from __future__ import annotations
 
-from dagster import AssetKey, DailyPartitionsDefinition
+from dagster import AssetKey, DailyPartitionsDefinition, MultiPartitionsDefinition
 
 from orchestration.defs.build import build_definitions
 from tests.conftest import DEMO_CONFIG
@@ -43,12 +43,21 @@ def test_great_expectations_check_blocks_on_the_mart():
     assert "marts/inventory_daily:inventory_daily_integrity" in check_keys
 
 
-def test_onchain_partitions_are_local_days():
+def test_onchain_partitions_are_network_by_local_day():
     _, graph = _graph()
-    partitions = graph.get(AssetKey(["raw", "onchain_transfers"])).partitions_def
-    assert isinstance(partitions, DailyPartitionsDefinition)
-    assert partitions.timezone == "America/New_York"
-    assert partitions.start.strftime("%Y-%m-%d") == "2026-08-01"
+    for key in ("onchain_transfers", "onchain_day_blocks", "onchain_balances"):
+        partitions = graph.get(AssetKey(["raw", key])).partitions_def
+        assert isinstance(partitions, MultiPartitionsDefinition)
+        dims = {d.name: d.partitions_def for d in partitions.partitions_defs}
+        days, networks = dims["date"], dims["network"]
+        assert isinstance(days, DailyPartitionsDefinition)
+        assert days.timezone == "America/New_York"
+        assert days.start.strftime("%Y-%m-%d") == "2026-08-01"
+        assert networks.get_partition_keys() == ["ethereum", "bnb"]
+    # the dbt source of balances is the ingestion asset
+    staging = graph.get(AssetKey(["staging", "stg_onchain__balances"]))
+    assert AssetKey(["raw", "onchain_balances"]) in staging.parent_keys
+    assert AssetKey(["marts", "reconciliation"]) in graph.get_all_asset_keys()
 
 
 def test_jobs_and_schedules():

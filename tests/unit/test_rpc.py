@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ingestion.onchain import transfers
+from ingestion.onchain.logs import fetch_transfer_logs
 from ingestion.onchain.rpc import RpcClient, RpcError, RpcRangeTooLargeError
 
 SECRET = "k3y-5ecr3t-abcdef"
@@ -106,6 +106,15 @@ def test_connection_refused_message_is_redacted(caplog):
     assert SECRET not in str(err.value) and SECRET not in caplog.text
 
 
+def _batch(answer_one):
+    """A batch handler answering each call of a JSON-RPC batch with `answer_one`."""
+
+    def answer(body):
+        return [answer_one(call) for call in body] if isinstance(body, list) else answer_one(body)
+
+    return answer
+
+
 def test_range_too_large_splits_the_query(node):
     def answer(body):
         params = body["params"][0]
@@ -126,21 +135,23 @@ def test_range_too_large_splits_the_query(node):
             ],
         }
 
-    node.script = [answer] * 200
-    logs = transfers._get_logs_adaptive(client(node.url), "0x" + "aa" * 20, [], 0, 99, 100)
+    node.script = [_batch(answer)] * 200
+    logs = fetch_transfer_logs(client(node.url), "0x" + "aa" * 20, None, 0, 99, 100, reads=1)
     assert sorted(int(x["blockNumber"], 16) for x in logs) == list(range(0, 100, 10))
 
 
 def test_range_error_on_a_single_block_is_raised(node):
     node.script = [
-        lambda b: {
-            "jsonrpc": "2.0",
-            "id": b["id"],
-            "error": {"code": -32005, "message": "too many results"},
-        }
+        _batch(
+            lambda b: {
+                "jsonrpc": "2.0",
+                "id": b["id"],
+                "error": {"code": -32005, "message": "too many results"},
+            }
+        )
     ]
     with pytest.raises(RpcRangeTooLargeError):
-        transfers._get_logs_adaptive(client(node.url), "0x" + "aa" * 20, [], 5, 5, 100)
+        fetch_transfer_logs(client(node.url), "0x" + "aa" * 20, None, 5, 5, 100, reads=1)
 
 
 def test_non_retryable_error_is_reported_at_once(node):

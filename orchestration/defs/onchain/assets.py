@@ -1,4 +1,4 @@
-"""On-chain transfers of the configured token, per local day, for every configured network."""
+"""On-chain transfers and balance checks of the configured token, per network x local day."""
 
 from datetime import date, timedelta
 
@@ -14,43 +14,52 @@ from dagster import (
 )
 
 from ingestion.config import Config
+from ingestion.onchain.balances import snapshot_balances
 from ingestion.onchain.transfers import sync_transfers
-from orchestration.defs.onchain.partitions import daily_partitions
+from orchestration.defs.onchain.partitions import network_day_partitions, split_partition_key
 from orchestration.defs.resources import InventoryConfig, Warehouse, rpc_client
 
 ONCHAIN_TRANSFERS = AssetKey(["raw", "onchain_transfers"])
 ONCHAIN_DAY_BLOCKS = AssetKey(["raw", "onchain_day_blocks"])
+ONCHAIN_BALANCES = AssetKey(["raw", "onchain_balances"])
+ONCHAIN_KEYS = [ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS, ONCHAIN_BALANCES]
 
 
-def partition_days(context: AssetExecutionContext) -> list[date]:
-    """The local days of the run's partition (range)."""
-    keys = context.partition_keys
-    first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+def partition_scope(context: AssetExecutionContext) -> tuple[list[str], list[date]]:
+    """The networks and the local days (every day between the first and last) of the run."""
+    pairs = [split_partition_key(k) for k in context.partition_keys]
+    networks = sorted({n for n, _ in pairs})
+    first, last = min(d for _, d in pairs), max(d for _, d in pairs)
+    return networks, [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def build_onchain_assets(config: Config) -> list:
-    partitions = daily_partitions(config)
+    partitions = network_day_partitions(config)
+
+    def spec(key: AssetKey, description: str) -> AssetSpec:
+        return AssetSpec(
+            key,
+            partitions_def=partitions,
+            group_name="onchain",
+            kinds={"python", "duckdb"},
+            description=description,
+        )
 
     @multi_asset(
         specs=[
-            AssetSpec(
+            spec(
                 ONCHAIN_TRANSFERS,
-                partitions_def=partitions,
-                group_name="onchain",
-                kinds={"python", "duckdb"},
-                description=(
-                    "ERC-20 Transfer logs of each network's configured token that touch a "
-                    "registry wallet, with block hash and time, decoded exactly; blocks within "
-                    "the confirmation depth are loaded as pending and re-read on every run."
-                ),
+                "ERC-20 Transfer logs of each network's configured token that touch a "
+                "registry wallet, with block hash and time, decoded exactly; blocks not yet "
+                "final are loaded as pending and re-read on every run (reorgs replaced).",
             ),
-            AssetSpec(
+            spec(
                 ONCHAIN_DAY_BLOCKS,
-                partitions_def=partitions,
-                group_name="onchain",
-                kinds={"python", "duckdb"},
-                description="Each synced local day's block range, last block hash and finality.",
+                "Each synced local day's block range, last block hash and finality.",
+            ),
+            spec(
+                ONCHAIN_BALANCES,
+                "balanceOf(wallet) of the token at every period end's last final block.",
             ),
         ],
         name="onchain_transfers",
@@ -61,28 +70,33 @@ def build_onchain_assets(config: Config) -> list:
     def onchain_transfers(
         context: AssetExecutionContext, inventory_config: InventoryConfig, warehouse: Warehouse
     ):
-        """Sync every configured network for the run's local days."""
+        """Sync the run's networks for its local days, then read balanceOf at period ends."""
         cfg = inventory_config.config
-        days = partition_days(context)
-        reports, failures = {}, {}
-        for network in cfg.networks:
+        names, days = partition_scope(context)
+        reports, balances, failures = {}, {}, {}
+        for name in names:
+            network = cfg.network(name)
             try:
-                client = rpc_client(cfg, network.name)
+                client = rpc_client(cfg, name)
+                wallets = cfg.wallets_on(name)
                 with warehouse.connect() as con:
                     report = sync_transfers(
+                        con, client, network, wallets, days, cfg.tz, load_id=context.run_id
+                    )
+                    balances[name] = snapshot_balances(
                         con,
                         client,
                         network,
-                        cfg.wallets_on(network.name),
-                        days,
-                        cfg.tz,
-                        load_id=context.run_id,
+                        wallets,
+                        report.day_end_blocks,
+                        report.final_block,
+                        context.run_id,
                     )
-                reports[network.name] = report
+                reports[name] = report
                 context.log.info(report.summary())
             except Exception as exc:  # one network's outage must not stop the others
-                failures[network.name] = f"{type(exc).__name__}: {exc}"
-                context.log.error(f"{network.name}: {failures[network.name]}")
+                failures[name] = f"{type(exc).__name__}: {exc}"
+                context.log.error(f"{name}: {failures[name]}")
         if failures:
             raise Failure(
                 description="on-chain sync failed for: "
@@ -91,17 +105,28 @@ def build_onchain_assets(config: Config) -> list:
             )
         yield MaterializeResult(
             asset_key=ONCHAIN_DAY_BLOCKS,
-            metadata={"empty_days": sum(len(r.empty_days) for r in reports.values())},
+            metadata={
+                "empty_days": sum(len(r.empty_days) for r in reports.values()),
+                "cached_days": sum(r.cached_days for r in reports.values()),
+            },
+        )
+        yield MaterializeResult(
+            asset_key=ONCHAIN_BALANCES,
+            metadata={"rows_written": sum(balances.values())},
         )
         yield MaterializeResult(
             asset_key=ONCHAIN_TRANSFERS,
             metadata={
+                "networks": ", ".join(names),
                 "days": len(days),
                 "transfers_loaded": sum(r.transfers_loaded for r in reports.values()),
                 "transfers_inserted": sum(r.transfers_inserted for r in reports.values()),
-                "transfers_deleted": sum(r.transfers_deleted for r in reports.values()),
+                "transfers_deleted": sum(
+                    r.transfers_deleted + r.orphans_deleted for r in reports.values()
+                ),
                 "quarantined": sum(r.quarantined for r in reports.values()),
                 "look_alikes_skipped": sum(r.skipped for r in reports.values()),
+                "rpc_calls": sum(r.fetch.calls for r in reports.values()),
                 "summary": MetadataValue.md(
                     "\n".join(f"- {r.summary()}" for r in reports.values())
                 ),

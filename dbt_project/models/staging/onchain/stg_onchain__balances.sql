@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('onchain', 'balances') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        cast(chain_id as bigint) as chain_id,
+        cast(network as string) as network,
+        lower(token_address) as token_address,
+        lower(address) as address,
+        cast(block_date as date) as block_date,
+        cast(period_type as string) as period_type,
+
+        ---------- the check block
+        cast(block_number as bigint) as block_number,
+        cast(block_hash as string) as block_hash,
+        block_time,
+
+        ---------- amounts
+        cast(balance_raw as decimal(38, 0)) as balance_raw,
+
+        ---------- status and provenance
+        cast(is_final as boolean) as is_final,
+        cast(provenance as string) as provenance,
+        cast(load_id as string) as load_id
+
+    from source
+
+)
+
+select * from renamed
