@@ -161,6 +161,35 @@ def block_segments(day_blocks: Sequence[DayBlocks]) -> list[tuple[int, int]]:
     return segments
 
 
+def merge_segments(segments: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted block ranges with overlapping or adjacent ones joined."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(segments):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def history_segment(
+    index: BlockTimeIndex, network: Network, first_day: DayBlocks
+) -> tuple[int, int] | None:
+    """The blocks from the network's start_block up to the first shown day, if any.
+
+    Balances at the end of the first shown day need every earlier transfer, so that day's
+    partition also loads the history before it (from `start_block`, where the configuration
+    says the token's activity of interest begins).
+    """
+    first = (
+        first_day.first_block
+        if not first_day.is_empty
+        else index.first_block_at_or_after(first_day.start_ts)
+    )
+    before = first - 1
+    return (network.start_block, before) if before >= network.start_block else None
+
+
 def sync_transfers(
     con: duckdb.DuckDBPyConnection,
     client: RpcClient,
@@ -171,9 +200,11 @@ def sync_transfers(
     load_id: str | None = None,
     *,
     reread_tail: bool = True,
+    history_from: date | None = None,
 ) -> SyncReport:
     """Make raw.onchain_transfers and raw.onchain_day_blocks right for these local days (and
-    the network's unfinalised tail)."""
+    the network's unfinalised tail). When `history_from` (the first shown day) is among the
+    days, every block from the network's start_block up to that day is loaded too."""
     load_id = load_id or uuid.uuid4().hex
     requested = sorted(set(days))
     chain_id = client.chain_id()
@@ -190,10 +221,15 @@ def sync_transfers(
     day_blocks, cached = map_days(con, client, index, network, all_days, tz)
     filled = [d for d in day_blocks if not d.is_empty]
     segments = block_segments(day_blocks)
+    if history_from is not None and history_from in requested:
+        first_day = next(d for d in day_blocks if d.day == history_from)
+        history = history_segment(index, network, first_day)
+        if history is not None:
+            segments = merge_segments([history, *segments])
     report = SyncReport(
         network=network.name,
         days=requested,
-        first_block=min((d.first_block for d in filled), default=None),
+        first_block=min((lo for lo, _ in segments), default=None),
         last_block=max((d.last_block for d in filled), default=None),
         head_block=head,
         final_block=final_block,

@@ -81,7 +81,14 @@ def build_onchain_assets(config: Config) -> list:
                 wallets = cfg.wallets_on(name)
                 with warehouse.connect() as con:
                     report = sync_transfers(
-                        con, client, network, wallets, days, cfg.tz, load_id=context.run_id
+                        con,
+                        client,
+                        network,
+                        wallets,
+                        days,
+                        cfg.tz,
+                        load_id=context.run_id,
+                        history_from=cfg.start_date,
                     )
                     balances[name] = snapshot_balances(
                         con,
