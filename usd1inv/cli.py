@@ -7,7 +7,6 @@ usd1inv dev --config my.yml   # the Dagster UI on 127.0.0.1, with the runs recor
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from datetime import date
@@ -31,17 +30,6 @@ DevConfigOption = typer.Option(DEMO_CONFIG, "--config", "-c", help="Configuratio
 ConfigOption = typer.Option(
     ..., "--config", "-c", help="Path to the usd1inv YAML configuration.", exists=False
 )
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # third-party request logs can carry the RPC URL (and its key): keep them quiet
-    for noisy in ("urllib3", "web3", "requests"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
@@ -75,15 +63,20 @@ def run(
     Exits 1 naming the failing step when anything fails.
     """
     from orchestration.pipeline import run_pipeline
+    from usd1inv.runlog import run_log
     from usd1inv.summary import print_summary
 
-    _setup_logging(verbose)
+    start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")
     try:
-        outcome = run_pipeline(config, _parse_day(from_, "--from"), _parse_day(to, "--to"))
+        data_dir = load_config(config).data_dir
+        typer.echo(f"usd1inv run: ingesting, building and checking ({config}) ...")
+        with run_log(data_dir, verbose) as log_path:
+            outcome = run_pipeline(config, start, end)
     except ConfigError as exc:
         _fail(str(exc))
         return
     print_summary(outcome)
+    typer.echo(f"Run log   : {log_path}")
     if not outcome.success:
         _fail("run failed:\n" + outcome.failure_summary)
 
@@ -95,11 +88,17 @@ def demo(
     """Start a local anvil node, deploy the demo token, play the 60+ day scenario, run the
     pipeline on the embedded config (demo/usd1inv.yml), then stop the node."""
     from demo.runner import run_demo
+    from usd1inv.runlog import run_log
     from usd1inv.summary import print_summary
 
-    _setup_logging(verbose)
-    outcome = run_demo(DEMO_CONFIG)
+    typer.echo(
+        "usd1inv demo: starting local anvil nodes, playing the scenario, running the "
+        "pipeline through Dagster (about a minute) ..."
+    )
+    with run_log(load_config(DEMO_CONFIG).data_dir, verbose) as log_path:
+        outcome = run_demo(DEMO_CONFIG)
     print_summary(outcome)
+    typer.echo(f"Run log   : {log_path}")
     if not outcome.success:
         _fail("demo run failed:\n" + outcome.failure_summary)
 

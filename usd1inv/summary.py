@@ -81,11 +81,48 @@ def print_summary(outcome: PipelineOutcome) -> None:
                 f"balance {_units(balance)}  pending in {_units(p_in)} / out {_units(p_out)}  "
                 f"available {_units(available)}"
             )
+        for line in _status_lines(outcome):
+            echo(line)
         files = write_reports(outcome)
         echo("")
-        echo(f"Warehouse : {config.warehouse_path}  (marts.inventory_daily, raw.*, audit.*)")
+        echo(f"Warehouse : {config.warehouse_path}  (raw, staging, intermediate, marts, audit)")
         for f in files:
             echo(f"Report    : {f}")
-    echo(f"Run log   : {config.dagster_home}  (Dagster instance)")
+        echo(f"Published : {config.data_dir / 'published'}  (snapshot.duckdb, parquet/)")
     config_path = os.environ.get("USD1INV_CONFIG", "<config>")
-    echo(f"UI        : usd1inv dev --config {config_path}   (or: make dev)")
+    echo(f"Run history: {config.dagster_home}")
+    echo(f"Dagster UI : usd1inv dev --config {config_path}   (or: make dev)")
+    echo(f"Dashboard  : usd1inv dashboard --config {config_path}   (or: make dashboard)")
+
+
+def _status_lines(outcome: PipelineOutcome) -> list[str]:
+    """Files loaded and reconciliation status, when the warehouse has them."""
+    con = duckdb.connect(str(outcome.config.warehouse_path), read_only=True)
+    lines = []
+    try:
+        tables = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+            ).fetchall()
+        }
+        if "audit.files" in tables:
+            counts = dict(
+                con.execute("select status, count(*) from audit.files group by 1").fetchall()
+            )
+            if counts:
+                text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                lines.append(f"Files: {text} (audit.files; quarantine reasons in audit.quarantine)")
+        if "marts.reconciliation" in tables:
+            counts = dict(
+                con.execute(
+                    "select status, count(*) from marts.reconciliation where as_of_date = "
+                    "(select max(as_of_date) from marts.reconciliation) group by 1"
+                ).fetchall()
+            )
+            if counts:
+                text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                lines.append(f"Reconciliation on the last day: {text} (marts.reconciliation)")
+    finally:
+        con.close()
+    return ["", *lines] if lines else []
