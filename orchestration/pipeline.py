@@ -1,9 +1,10 @@
 """Run the whole pipeline through Dagster, recording runs in the persistent instance.
 
-`usd1inv run` calls `run_pipeline`: first the on-chain ingestion for the day range (one run over
-the partition range), then the registry, the dbt build and the checks (one run). Runs are
-written to the Dagster instance under the configuration's data folder, so `make dev` (the
-Dagster UI) shows them afterwards.
+`usd1inv run` calls `run_pipeline`: the files in the landing folders (`ingest_files`), then the
+on-chain ingestion of each network over the day range (one run per network over its partition
+range, so one network's outage does not hold back the others), then the registry, the dbt
+build, the checks and the publish (`build_marts`). Runs are written to the Dagster instance under
+the configuration's data folder, so `make dev` (the Dagster UI) shows them afterwards.
 """
 
 from __future__ import annotations
