@@ -66,9 +66,9 @@ def backfill(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from orchestration.backfill import run_backfill
-    from usd1inv.cli import _setup_logging
+    from usd1inv.runlog import setup_console_logging
 
-    _setup_logging(verbose)
+    setup_console_logging(verbose)
     console = Console(stderr=True)
     start, end = _day(from_, "--from"), _day(to, "--to")
     progress = Progress(
@@ -150,9 +150,9 @@ def import_transfers(
     from ingestion.onchain.rpc import RpcClient
     from ingestion.onchain.transfers import final_block_number
     from ingestion.warehouse import connect
-    from usd1inv.cli import _setup_logging
+    from usd1inv.runlog import setup_console_logging
 
-    _setup_logging(verbose)
+    setup_console_logging(verbose)
     if fmt not in FORMATS:
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
     try:

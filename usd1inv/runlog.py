@@ -54,3 +54,12 @@ def run_log(data_dir: Path, verbose: bool = False) -> Iterator[Path]:
             if console is not None:
                 root.removeHandler(console)
             root.setLevel(previous_level)
+
+
+def setup_console_logging(verbose: bool = False) -> None:
+    """For commands that draw their own progress: warnings (or, verbose, everything) on stderr."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format=FORMAT, stream=sys.stderr
+    )
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
