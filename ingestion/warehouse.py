@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -127,6 +128,41 @@ create table if not exists audit.quarantine (
     primary key (source, source_ref, row_ref, field)
 );
 """
+
+
+def record_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    load_id: str,
+    source: str,
+    source_ref: str,
+    started_at: datetime,
+    rows_in: int,
+    rows_loaded: int,
+    rows_quarantined: int,
+    rows_skipped: int = 0,
+    message: str = "",
+    status: str = "success",
+) -> None:
+    """One row of audit.load_log: what a load read, kept, quarantined and skipped."""
+    con.execute(
+        "insert into audit.load_log (load_id, source, source_ref, started_at, finished_at, "
+        "status, rows_in, rows_loaded, rows_quarantined, rows_skipped, message) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            source,
+            source_ref,
+            started_at,
+            datetime.now(UTC),
+            status,
+            rows_in,
+            rows_loaded,
+            rows_quarantined,
+            rows_skipped,
+            message,
+        ],
+    )
 
 
 def init_warehouse(con: duckdb.DuckDBPyConnection) -> None:

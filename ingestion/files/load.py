@@ -37,6 +37,7 @@ from ingestion.files.pseudonymise import pseudonymiser
 from ingestion.files.schema import TABLES
 from ingestion.files.text import decode
 from ingestion.files.values import EXACT
+from ingestion.warehouse import record_load
 
 log = logging.getLogger(__name__)
 
@@ -294,23 +295,17 @@ class FileLoader:
         )
 
     def _load_log(self, landed: LandedFile, outcome: FileOutcome) -> None:
-        now = datetime.now(UTC)
-        self.con.execute(
-            "insert into audit.load_log (load_id, source, source_ref, started_at, finished_at, "
-            "status, rows_in, rows_loaded, rows_quarantined, rows_skipped, message) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            [
-                self.load_id,
-                f"file:{landed.source.kind}",
-                f"{landed.source.name}:{landed.sha256}",
-                now,
-                now,
-                outcome.status,
-                outcome.rows_in,
-                outcome.rows_loaded,
-                outcome.rows_quarantined,
-                outcome.summary(),
-            ],
+        record_load(
+            self.con,
+            load_id=self.load_id,
+            source=f"file:{landed.source.kind}",
+            source_ref=f"{landed.source.name}:{landed.sha256}",
+            started_at=datetime.now(UTC),
+            rows_in=outcome.rows_in,
+            rows_loaded=outcome.rows_loaded,
+            rows_quarantined=outcome.rows_quarantined,
+            message=outcome.summary(),
+            status=outcome.status,
         )
 
 

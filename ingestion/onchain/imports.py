@@ -46,6 +46,7 @@ import pyarrow as pa
 from ingestion.config import Network
 from ingestion.onchain.decode import TRANSFER_TOPIC0, decode_transfer_logs
 from ingestion.onchain.rpc import RpcClient
+from ingestion.warehouse import record_load
 
 log = logging.getLogger(__name__)
 
@@ -568,22 +569,17 @@ def _import_one(
             """,
             [network.chain_id, network.name, final, source_ref, load_id, network.chain_id],
         ).fetchone()[0]
-        con.execute(
-            "insert into audit.load_log (load_id, source, source_ref, started_at, finished_at, "
-            "status, rows_in, rows_loaded, rows_quarantined, rows_skipped, message) "
-            "values (?, ?, ?, ?, ?, 'success', ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                SOURCE,
-                source_ref,
-                started,
-                datetime.now(UTC),
-                report.rows_in,
-                report.loaded,
-                report.quarantined,
-                report.skipped + report.already_present,
-                report.summary(),
-            ],
+        record_load(
+            con,
+            load_id=load_id,
+            source=SOURCE,
+            source_ref=source_ref,
+            started_at=started,
+            rows_in=report.rows_in,
+            rows_loaded=report.loaded,
+            rows_quarantined=report.quarantined,
+            rows_skipped=report.skipped + report.already_present,
+            message=report.summary(),
         )
         con.execute("commit")
     except Exception:

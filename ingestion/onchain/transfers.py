@@ -27,6 +27,7 @@ from ingestion.onchain.blocks import BlockTimeIndex, DayBlocks, day_bounds_utc
 from ingestion.onchain.decode import decode_transfer_logs, normalise_rpc_logs
 from ingestion.onchain.logs import FetchStats, fetch_transfer_logs
 from ingestion.onchain.rpc import BlockHeader, RpcClient, RpcError
+from ingestion.warehouse import record_load
 
 log = logging.getLogger(__name__)
 
@@ -291,22 +292,17 @@ def sync_transfers(
         _write_transfers(con, network, report, headers, source_ref, load_id)
         _write_quarantine(con, network, load_id)
         _write_day_blocks(con, network, day_blocks, headers, final_block, head, index)
-        con.execute(
-            "insert into audit.load_log (load_id, source, source_ref, started_at, finished_at, "
-            "status, rows_in, rows_loaded, rows_quarantined, rows_skipped, message) "
-            "values (?, ?, ?, ?, ?, 'success', ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                SOURCE,
-                source_ref,
-                started,
-                datetime.now(UTC),
-                report.logs_fetched,
-                counts["ok"],
-                report.quarantined,
-                report.skipped,
-                report.summary(),
-            ],
+        record_load(
+            con,
+            load_id=load_id,
+            source=SOURCE,
+            source_ref=source_ref,
+            started_at=started,
+            rows_in=report.logs_fetched,
+            rows_loaded=counts["ok"],
+            rows_quarantined=report.quarantined,
+            rows_skipped=report.skipped,
+            message=report.summary(),
         )
         con.execute("commit")
     except Exception:
