@@ -75,3 +75,9 @@ clean:
 bench: setup
 	$(BIN)/python -m bench.onchain_decode --logs 1000000 --sample 20000 --out bench/results/onchain_decode.json
 	$(BIN)/python -m bench.onchain_fetch --transfers 200000 --per-tx 500 --out bench/results/onchain_fetch.json
+
+# dbt benchmark (not part of `make test`): full vs incremental `dbt build` of the inventory
+# models on a generated 5M-transfer history, see bench/README.md
+.PHONY: bench-dbt
+bench-dbt: setup
+	$(BIN)/python -m bench.dbt_build --transfers 5000000 --days 730 --wallets 2000 --out bench/results/dbt_build.json

@@ -1,16 +1,76 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ inventory_delete_from_cut('as_of_date') }}",
+        post_hook="{{ inventory_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__incremental_cuts') }}
+{%- set cut_floor = inventory_cut_floor() %}
+{#- the earliest last kept day over the networks, null when a network keeps none -#}
+{%- set kept_floor = inventory_query_date(
+    "select case when count(*) = count(kept) then cast(min(kept) as string) end from ("
+    ~ "select cut.network, max(positions.as_of_date) as kept "
+    ~ "from (" ~ inventory_cut_sql() ~ ") as cut "
+    ~ "left join " ~ this ~ " as positions on positions.network = cut.network "
+    ~ "and positions.as_of_date < cut.cut_date "
+    ~ "where not cut.rebuild_all and cut.cut_date is not null "
+    ~ "group by cut.network) as kept_days"
+) if cut_floor is not none else none %}
+{#
     One row per registry wallet × synced local day of its network (stg_onchain__day_blocks),
     from var('start_date') on. `balance` is the position at the END of that local day from FINAL
     movements only: cumulative from the first movement ever (also those before the first shown
     day), carried forward over days without movement, zero before the first. Pending amounts are
     the NOT-final movements dated on or before the day.
+
+    Incremental: days from the cut on (int_inventory__incremental_cuts) are deleted and
+    recomputed. The running totals start from a seed: the wallet's row on the last kept day
+    plus the movements dated after it and before the cut (days not shown), or all movements
+    before the cut when no day is kept. Sums of exact decimals (and a max) split at any day
+    give the same totals, so the rows equal a full refresh.
 -#}
 
 with
 
+{% if is_incremental() -%}
+
+cut as (
+
+    {{ inventory_cut_sql() }}
+
+),
+
+-- per network, the last day kept in the table (the pre-hook deleted those from the cut on)
+kept_last_day as (
+
+    select
+        positions.network,
+        max(positions.as_of_date) as as_of_date
+
+    from {{ this }} as positions
+
+    group by positions.network
+
+),
+
+{% endif -%}
+
 movements as (
 
-    select * from {{ ref('int_inventory__wallet_movements') }}
+    select movements.*
+    from {{ ref('int_inventory__wallet_movements') }} as movements
+    {% if is_incremental() %}
+    inner join cut
+        on movements.network = cut.network
+    where
+        {{ inventory_in_cut('movements.block_date') }}
+        {%- if cut_floor is not none %}
+        and movements.block_date >= cast('{{ cut_floor }}' as date)
+        {%- endif %}
+    {% endif %}
 
 ),
 
@@ -37,8 +97,15 @@ wallet_days as (
 
     inner join day_blocks
         on wallets.network = day_blocks.network
-
+    {% if is_incremental() %}
+    inner join cut
+        on day_blocks.network = cut.network
+    where
+        day_blocks.block_date >= cast('{{ var("start_date") }}' as date)
+        and {{ inventory_in_cut('day_blocks.block_date') }}
+    {% else %}
     where day_blocks.block_date >= cast('{{ var("start_date") }}' as date)
+    {% endif %}
 
 ),
 
@@ -133,6 +200,102 @@ timeline as (
 
 ),
 
+{% if is_incremental() -%}
+
+-- the totals carried into the first recomputed day, per wallet
+seed_movements as (
+
+    select
+        movements.network,
+        movements.address,
+        cast(
+            sum(case when movements.is_final then movements.signed_amount_raw end)
+            as decimal(38, 0)
+        ) as balance_raw,
+        cast(
+            sum(case when movements.is_final then movements.signed_amount end)
+            as decimal(38, 18)
+        ) as balance,
+        max(case when movements.is_final then movements.block_time end) as last_movement_at,
+        cast(sum(
+            case
+                when not movements.is_final and movements.direction = 'in' then movements.amount
+            end
+        ) as decimal(38, 18)) as pending_in,
+        cast(sum(
+            case
+                when not movements.is_final and movements.direction = 'out' then movements.amount
+            end
+        ) as decimal(38, 18)) as pending_out
+
+    from {{ ref('int_inventory__wallet_movements') }} as movements
+
+    inner join cut
+        on movements.network = cut.network
+
+    left join kept_last_day
+        on movements.network = kept_last_day.network
+
+    where
+        not cut.rebuild_all
+        and movements.block_date < cut.cut_date
+        {%- if kept_floor is not none %}
+        and movements.block_date > cast('{{ kept_floor }}' as date)
+        {%- endif %}
+        and (
+            kept_last_day.as_of_date is null
+            or movements.block_date > kept_last_day.as_of_date
+        )
+
+    group by movements.network, movements.address
+
+),
+
+seed_positions as (
+
+    select positions.*
+
+    from {{ this }} as positions
+
+    inner join kept_last_day
+        on
+            positions.network = kept_last_day.network
+            and positions.as_of_date = kept_last_day.as_of_date
+
+),
+
+seed as (
+
+    select
+        coalesce(seed_positions.network, seed_movements.network) as network,
+        coalesce(seed_positions.address, seed_movements.address) as address,
+        coalesce(seed_positions.balance_raw, cast(0 as decimal(38, 0)))
+        + coalesce(seed_movements.balance_raw, cast(0 as decimal(38, 0))) as balance_raw,
+        coalesce(seed_positions.balance, cast(0 as decimal(38, 18)))
+        + coalesce(seed_movements.balance, cast(0 as decimal(38, 18))) as balance,
+        case
+            when seed_positions.last_movement_at is null then seed_movements.last_movement_at
+            when seed_movements.last_movement_at is null then seed_positions.last_movement_at
+            when seed_movements.last_movement_at > seed_positions.last_movement_at
+                then seed_movements.last_movement_at
+            else seed_positions.last_movement_at
+        end as last_movement_at,
+        coalesce(seed_positions.pending_in, cast(0 as decimal(38, 18)))
+        + coalesce(seed_movements.pending_in, cast(0 as decimal(38, 18))) as pending_in,
+        coalesce(seed_positions.pending_out, cast(0 as decimal(38, 18)))
+        + coalesce(seed_movements.pending_out, cast(0 as decimal(38, 18))) as pending_out
+
+    from seed_positions
+
+    full outer join seed_movements
+        on
+            seed_positions.network = seed_movements.network
+            and seed_positions.address = seed_movements.address
+
+),
+
+{% endif -%}
+
 running as (
 
     select
@@ -181,6 +344,48 @@ running as (
 
 final as (
 
+    {%- if is_incremental() %}
+
+    select
+        running.network,
+        running.address,
+        running.as_of_date,
+        cast(
+            running.balance_raw + coalesce(seed.balance_raw, cast(0 as decimal(38, 0)))
+            as decimal(38, 0)
+        ) as balance_raw,
+        cast(
+            running.balance + coalesce(seed.balance, cast(0 as decimal(38, 18)))
+            as decimal(38, 18)
+        ) as balance,
+        running.inflow,
+        running.outflow,
+        running.transfer_count,
+        case
+            when running.last_movement_at is null then seed.last_movement_at
+            when seed.last_movement_at is null then running.last_movement_at
+            when seed.last_movement_at > running.last_movement_at then seed.last_movement_at
+            else running.last_movement_at
+        end as last_movement_at,
+        cast(
+            running.pending_in + coalesce(seed.pending_in, cast(0 as decimal(38, 18)))
+            as decimal(38, 18)
+        ) as pending_in,
+        cast(
+            running.pending_out + coalesce(seed.pending_out, cast(0 as decimal(38, 18)))
+            as decimal(38, 18)
+        ) as pending_out
+
+    from running
+
+    left join seed
+        on
+            running.network = seed.network
+            and running.address = seed.address
+
+    where running.is_shown
+    {%- else %}
+
     select
         network,
         address,
@@ -196,6 +401,7 @@ final as (
 
     from running
     where is_shown
+    {%- endif %}
 
 )
 

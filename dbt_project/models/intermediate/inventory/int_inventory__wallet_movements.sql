@@ -1,16 +1,54 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ inventory_delete_from_cut('block_date') }}",
+        post_hook="{{ inventory_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__incremental_cuts') }}
+{#
     One row per transfer per side that is a registry wallet: an `out` row for the sender and an
     `in` row for the receiver when each is a registry wallet of the transfer's network, so a
     transfer between two registry wallets gives two rows. Only logs of the token configured for
     the network count (raw should hold nothing else).
+
+    Incremental: a run recomputes, per network, the local days from the cut on
+    (int_inventory__incremental_cuts: new or re-read loads, pending rows, changed days) after
+    deleting the table's rows of those days; a movement depends only on its own transfer and
+    the registry (whose change rebuilds everything), so the kept days equal a full refresh.
 -#}
 {%- set zero_address = '0x0000000000000000000000000000000000000000' -%}
+{%- set cut_floor = inventory_cut_floor() -%}
 
 with
 
+{% if is_incremental() -%}
+
+cut as (
+
+    {{ inventory_cut_sql() }}
+
+),
+
+{% endif -%}
+
 transfers as (
 
-    select * from {{ ref('stg_onchain__transfers') }}
+    select transfers.*
+    from {{ ref('stg_onchain__transfers') }} as transfers
+    {% if is_incremental() %}
+    inner join cut
+        on transfers.network = cut.network
+    where
+        {{ inventory_in_cut('transfers.block_date') }}
+        {%- if cut_floor is not none %}
+        -- coarse, on the raw column (whole row groups skipped): a local day starts at most a
+        -- day before the same UTC date
+        and transfers.block_time >= {{ add_days("cast('" ~ cut_floor ~ "' as date)", -1) }}
+        {%- endif %}
+    {% endif %}
 
 ),
 
@@ -43,6 +81,7 @@ configured_token_transfers as (
         transfers.to_address,
         transfers.amount_raw,
         transfers.is_final,
+        transfers.load_id,
         {{ to_token_units('transfers.amount_raw', 'networks.token_decimals') }} as amount,
         sender.address is not null as is_from_registry_wallet,
         receiver.address is not null as is_to_registry_wallet
@@ -153,8 +192,9 @@ final as (
             as decimal(38, 18)
         ) as signed_amount,
 
-        ---------- status
-        is_final
+        ---------- status and provenance
+        is_final,
+        load_id
 
     from unioned
 

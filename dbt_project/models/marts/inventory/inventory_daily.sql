@@ -1,14 +1,48 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ inventory_delete_from_cut('as_of_date') }}",
+        post_hook="{{ inventory_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__incremental_cuts') }}
+{%- set cut_floor = inventory_cut_floor() %}
+{#
     The public daily inventory. Grain: as_of_date × network × location_id.
     Wallets only for now; custodian, exchange and contract locations will be unioned in with the
     same columns.
+
+    Incremental: days from the cut on (int_inventory__incremental_cuts) are deleted and read
+    again from the daily positions; a registry change rebuilds everything.
 -#}
 
 with
 
+{% if is_incremental() -%}
+
+cut as (
+
+    {{ inventory_cut_sql() }}
+
+),
+
+{% endif -%}
+
 positions as (
 
-    select * from {{ ref('int_inventory__wallet_daily_positions') }}
+    select positions.*
+    from {{ ref('int_inventory__wallet_daily_positions') }} as positions
+    {% if is_incremental() %}
+    inner join cut
+        on positions.network = cut.network
+    where
+        {{ inventory_in_cut('positions.as_of_date') }}
+        {%- if cut_floor is not none %}
+        and positions.as_of_date >= cast('{{ cut_floor }}' as date)
+        {%- endif %}
+    {% endif %}
 
 ),
 

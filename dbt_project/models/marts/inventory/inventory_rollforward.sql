@@ -1,10 +1,43 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ inventory_delete_from_cut('period_end_date', 'target.is_period_complete') }}",
+        post_hook="{{ inventory_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__incremental_cuts') }}
+{#- the earliest through date of the periods that will be kept, over networks and period
+    types (null when one keeps none): movements on or before it are never read -#}
+{%- set kept_floor = inventory_query_date(
+    "select case when count(*) = count(kept) then cast(min(kept) as string) end from ("
+    ~ "select cut.network, types.period_type, max(rollforward.reported_through_date) as kept "
+    ~ "from (" ~ inventory_cut_sql() ~ ") as cut "
+    ~ "cross join (select 'month' as period_type union all select 'quarter') as types "
+    ~ "left join " ~ this ~ " as rollforward on rollforward.network = cut.network "
+    ~ "and rollforward.period_type = types.period_type and rollforward.is_period_complete "
+    ~ "and rollforward.period_end_date < cut.cut_date "
+    ~ "where not cut.rebuild_all and cut.cut_date is not null "
+    ~ "group by cut.network, types.period_type) as kept_periods"
+) if inventory_cut_floor() is not none else none %}
+{#
     The roll-forward of every location per month and quarter. Grain: period × network × entity
     × ownership × location_id. opening + inflows_external - outflows_external
     + transfers_in_internal - transfers_out_internal + mints - burns - fees = closing, exactly,
     and a period's closing is the next period's opening. Final movements only (pending ones are
     in inventory_daily's pending columns). Wallets for now; custodian and exchange locations
     union in with the same columns.
+
+    How: the final movements are summed per wallet and day; every such day goes to the first
+    period (of each type) whose reported_through_date is on or after it. A period's flows are
+    its days from reported_from_date on; its opening is the opening of the first period plus
+    everything of the periods before it plus its days before reported_from_date; closing =
+    opening + its net flows. Equal to summing every movement dated before / within the period.
+
+    Incremental: complete periods that end before the cut (int_inventory__incremental_cuts)
+    are kept; the others are deleted and recomputed, starting from the closing balance of the
+    last kept period of the same type and the movements after its last day.
 -#}
 
 with
@@ -12,6 +45,7 @@ with
 movements as (
 
     select * from {{ ref('int_inventory__wallet_movements') }}
+    where is_final
 
 ),
 
@@ -33,24 +67,243 @@ networks as (
 
 ),
 
-final_movements as (
+-- the periods the pre-hook kept, per network and period type: the last one's through date
+-- (none in a full build)
+kept_through as (
 
-    select * from movements
-    where is_final
+    select
+        network,
+        period_type,
+        max(reported_through_date) as reported_through_date
+
+    {%- if is_incremental() %}
+
+    from {{ this }}
+    {%- else %}
+
+    from periods
+    where false
+    {%- endif %}
+
+    group by network, period_type
+
+),
+
+-- per network, the earliest of those (movements after it are read)
+kept_network_through as (
+
+    select
+        network,
+        min(reported_through_date) as reported_through_date
+
+    from kept_through
+    group by network
+
+),
+
+-- per location, the closing balance of the last kept period of each type
+kept_closing as (
+
+    {%- if is_incremental() %}
+
+    select
+        network,
+        period_type,
+        location_id as address,
+        period_start_date,
+        closing_balance,
+        row_number() over (
+            partition by network, period_type, location_id
+            order by period_start_date desc
+        ) as recency
+
+    from {{ this }}
+    {%- else %}
+
+    select
+        network,
+        period_type,
+        cast(null as string) as address,
+        period_start_date,
+        cast(null as decimal(38, 18)) as closing_balance,
+        1 as recency
+
+    from periods
+    where false
+    {%- endif %}
+
+),
+
+kept_periods as (
+
+    select distinct
+        network,
+        period_type,
+        period_start_date
+
+    from kept_closing
+
+),
+
+-- the periods to compute: those the table does not hold (all of them in a full build)
+recomputed_periods as (
+
+    select periods.*
+    from periods
+
+    left join kept_periods as kept
+        on
+            periods.network = kept.network
+            and periods.period_type = kept.period_type
+            and periods.period_start_date = kept.period_start_date
+
+    where kept.network is null
+
+),
+
+-- final movements per wallet and day (only those after the kept periods)
+daily as (
+
+    select
+        movements.network,
+        movements.address,
+        movements.block_date,
+        {%- for column, direction, movement_type in [
+            ('inflows_external', 'in', 'external'),
+            ('outflows_external', 'out', 'external'),
+            ('transfers_in_internal', 'in', 'internal'),
+            ('transfers_out_internal', 'out', 'internal'),
+            ('mints', 'in', 'mint'),
+            ('burns', 'out', 'burn'),
+        ] %}
+        cast(sum(case
+            when
+                movements.direction = '{{ direction }}'
+                and movements.movement_type = '{{ movement_type }}'
+                then movements.amount
+            else cast(0 as decimal(38, 18))
+        end) as decimal(38, 18)) as {{ column }},
+        {%- endfor %}
+
+        cast(sum(movements.signed_amount) as decimal(38, 18)) as net_amount
+
+    from movements
+
+    left join kept_network_through
+        on movements.network = kept_network_through.network
+
+    where
+        (
+            kept_network_through.reported_through_date is null
+            or movements.block_date > kept_network_through.reported_through_date
+        )
+        {%- if kept_floor is not none %}
+        and movements.block_date > cast('{{ kept_floor }}' as date)
+        {%- endif %}
+
+    group by movements.network, movements.address, movements.block_date
+
+),
+
+flow_days as (
+
+    select distinct
+        network,
+        block_date
+
+    from daily
+
+),
+
+-- each day with flows belongs to the first recomputed period of each type ending on or
+-- after it (a day before a period's reported_from_date is part of its opening)
+day_periods as (
+
+    select
+        flow_days.network,
+        flow_days.block_date,
+        recomputed_periods.period_type,
+        min(recomputed_periods.period_start_date) as period_start_date
+
+    from flow_days
+
+    inner join recomputed_periods
+        on
+            flow_days.network = recomputed_periods.network
+            and flow_days.block_date <= recomputed_periods.reported_through_date
+
+    left join kept_through
+        on
+            recomputed_periods.network = kept_through.network
+            and recomputed_periods.period_type = kept_through.period_type
+
+    where
+        kept_through.reported_through_date is null
+        or flow_days.block_date > kept_through.reported_through_date
+
+    group by flow_days.network, flow_days.block_date, recomputed_periods.period_type
+
+),
+
+period_flows as (
+
+    select
+        daily.network,
+        recomputed_periods.period,
+        daily.address,
+
+        {%- for column in [
+            'inflows_external', 'outflows_external', 'transfers_in_internal',
+            'transfers_out_internal', 'mints', 'burns',
+        ] %}
+
+        cast(sum(case
+            when daily.block_date >= recomputed_periods.reported_from_date
+                then daily.{{ column }}
+            else cast(0 as decimal(38, 18))
+        end) as decimal(38, 18)) as {{ column }},
+        {%- endfor %}
+
+        cast(sum(case
+            when daily.block_date < recomputed_periods.reported_from_date
+                then daily.net_amount
+            else cast(0 as decimal(38, 18))
+        end) as decimal(38, 18)) as before_reported_from,
+
+        cast(sum(case
+            when daily.block_date >= recomputed_periods.reported_from_date
+                then daily.net_amount
+            else cast(0 as decimal(38, 18))
+        end) as decimal(38, 18)) as net_flows
+
+    from daily
+
+    inner join day_periods
+        on
+            daily.network = day_periods.network
+            and daily.block_date = day_periods.block_date
+
+    inner join recomputed_periods
+        on
+            day_periods.network = recomputed_periods.network
+            and day_periods.period_type = recomputed_periods.period_type
+            and day_periods.period_start_date = recomputed_periods.period_start_date
+
+    group by daily.network, recomputed_periods.period, daily.address
 
 ),
 
 wallet_periods as (
 
     select
-        periods.network,
-        periods.period,
-        periods.period_type,
-        periods.period_start_date,
-        periods.period_end_date,
-        periods.reported_from_date,
-        periods.reported_through_date,
-        periods.is_period_complete,
+        recomputed_periods.network,
+        recomputed_periods.period,
+        recomputed_periods.period_type,
+        recomputed_periods.period_start_date,
+        recomputed_periods.period_end_date,
+        recomputed_periods.reported_from_date,
+        recomputed_periods.reported_through_date,
+        recomputed_periods.is_period_complete,
         wallets.address,
         wallets.entity,
         wallets.ownership,
@@ -58,110 +311,100 @@ wallet_periods as (
         wallets.custody_provider,
         wallets.purpose
 
-    from periods
+    from recomputed_periods
 
     inner join wallets
-        on periods.network = wallets.network
+        on recomputed_periods.network = wallets.network
+
+),
+
+with_flows as (
+
+    select
+        wallet_periods.*,
+        coalesce(period_flows.before_reported_from, cast(0 as decimal(38, 18)))
+            as before_reported_from,
+        coalesce(period_flows.net_flows, cast(0 as decimal(38, 18))) as net_flows,
+        {%- for column in [
+            'inflows_external', 'outflows_external', 'transfers_in_internal',
+            'transfers_out_internal', 'mints', 'burns',
+        ] %}
+        coalesce(period_flows.{{ column }}, cast(0 as decimal(38, 18))) as {{ column }},
+        {%- endfor %}
+        coalesce(kept_closing.closing_balance, cast(0 as decimal(38, 18))) as carried_in
+
+    from wallet_periods
+
+    left join period_flows
+        on
+            wallet_periods.network = period_flows.network
+            and wallet_periods.period = period_flows.period
+            and wallet_periods.address = period_flows.address
+
+    left join kept_closing
+        on
+            wallet_periods.network = kept_closing.network
+            and wallet_periods.period_type = kept_closing.period_type
+            and wallet_periods.address = kept_closing.address
+            and kept_closing.recency = 1
 
 ),
 
 flows as (
 
     select
-        wallet_periods.network,
-        wallet_periods.period,
-        wallet_periods.address,
+        *,
+        cast(
+            carried_in
+            + coalesce(sum(before_reported_from + net_flows) over (
+                partition by network, period_type, address
+                order by period_start_date
+                rows between unbounded preceding and 1 preceding
+            ), cast(0 as decimal(38, 18)))
+            + before_reported_from
+            as decimal(38, 18)
+        ) as opening_balance
 
-        cast(sum(case
-            when final_movements.block_date < wallet_periods.reported_from_date
-                then final_movements.signed_amount
-            else cast(0 as decimal(38, 18))
-        end) as decimal(38, 18)) as opening_balance,
-
-        {%- for column, direction, types in [
-            ('inflows_external', 'in', ['external']),
-            ('outflows_external', 'out', ['external']),
-            ('transfers_in_internal', 'in', ['internal']),
-            ('transfers_out_internal', 'out', ['internal']),
-            ('mints', 'in', ['mint']),
-            ('burns', 'out', ['burn']),
-        ] %}
-
-        cast(sum(case
-            when
-                final_movements.block_date >= wallet_periods.reported_from_date
-                and final_movements.direction = '{{ direction }}'
-                and final_movements.movement_type in ('{{ types | join("', '") }}')
-                then final_movements.amount
-            else cast(0 as decimal(38, 18))
-        end) as decimal(38, 18)) as {{ column }},
-        {%- endfor %}
-
-        cast(sum(case
-            when final_movements.block_date <= wallet_periods.reported_through_date
-                then final_movements.signed_amount
-            else cast(0 as decimal(38, 18))
-        end) as decimal(38, 18)) as closing_balance
-
-    from wallet_periods
-
-    left join final_movements
-        on
-            wallet_periods.network = final_movements.network
-            and wallet_periods.address = final_movements.address
-            and wallet_periods.reported_through_date >= final_movements.block_date
-
-    group by
-        wallet_periods.network,
-        wallet_periods.period,
-        wallet_periods.address
+    from with_flows
 
 ),
 
 final as (
 
     select
-        wallet_periods.period,
-        wallet_periods.period_type,
-        wallet_periods.period_start_date,
-        wallet_periods.period_end_date,
-        wallet_periods.reported_from_date,
-        wallet_periods.reported_through_date,
-        wallet_periods.is_period_complete,
-        wallet_periods.entity,
-        wallet_periods.network,
+        flows.period,
+        flows.period_type,
+        flows.period_start_date,
+        flows.period_end_date,
+        flows.reported_from_date,
+        flows.reported_through_date,
+        flows.is_period_complete,
+        flows.entity,
+        flows.network,
         networks.chain_id,
         networks.token_symbol as asset,
         'wallet' as location_type,
-        wallet_periods.address as location_id,
-        wallet_periods.wallet_label as location_label,
-        wallet_periods.custody_provider,
-        wallet_periods.purpose,
-        wallet_periods.ownership,
-        coalesce(flows.opening_balance, cast(0 as decimal(38, 18))) as opening_balance,
-        coalesce(flows.inflows_external, cast(0 as decimal(38, 18))) as inflows_external,
-        coalesce(flows.outflows_external, cast(0 as decimal(38, 18))) as outflows_external,
-        coalesce(flows.transfers_in_internal, cast(0 as decimal(38, 18)))
-            as transfers_in_internal,
-        coalesce(flows.transfers_out_internal, cast(0 as decimal(38, 18)))
-            as transfers_out_internal,
-        coalesce(flows.mints, cast(0 as decimal(38, 18))) as mints,
-        coalesce(flows.burns, cast(0 as decimal(38, 18))) as burns,
+        flows.address as location_id,
+        flows.wallet_label as location_label,
+        flows.custody_provider,
+        flows.purpose,
+        flows.ownership,
+        flows.opening_balance,
+        flows.inflows_external,
+        flows.outflows_external,
+        flows.transfers_in_internal,
+        flows.transfers_out_internal,
+        flows.mints,
+        flows.burns,
         -- token-denominated fees are charged by venues and custodians, not by ERC-20 transfers
         -- (gas is paid in the native coin); they come with those sources
         cast(0 as decimal(38, 18)) as fees,
-        coalesce(flows.closing_balance, cast(0 as decimal(38, 18))) as closing_balance
+        cast(flows.opening_balance + flows.net_flows as decimal(38, 18)) as closing_balance
 
-    from wallet_periods
+    from flows
 
     inner join networks
-        on wallet_periods.network = networks.network
-
-    left join flows
-        on
-            wallet_periods.network = flows.network
-            and wallet_periods.period = flows.period
-            and wallet_periods.address = flows.address
+        on flows.network = networks.network
 
 )
 

@@ -1,0 +1,281 @@
+"""Incremental `dbt build` gives the same marts as a full refresh, exactly.
+
+A generated raw history (bench/dbt_build.py's SQL generator: mints, burns, internal and
+external transfers, a pending tail) is built once in full, then changed as ingestion changes
+it, with an incremental `dbt build` after each change:
+
+1. one more day is synced: the pending tail becomes final, a new day arrives with its own
+   pending tail (new load id);
+2. a reorg deeper than the pending tail: the last two days' blocks are re-read, every raw row
+   of those blocks is replaced (new block hashes, new load id) and the first of the two days
+   is left with no transfer at all, so its movements must disappear;
+3. the pending rows are finalised in place (same load id, `is_final` flips).
+
+After each step the warehouse is copied and rebuilt with `dbt build --full-refresh`; every
+table of `marts` (and the inventory intermediates) must equal the incremental one row for row,
+with exact Decimal equality, and the cuts log must show that the step was incremental (not a
+silent full rebuild). The last incremental build also runs every data test. dbt runs in
+this process (dbtRunner) to keep the ~20 builds fast; about 30 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from bench.dbt_build import append_day, generate_raw
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO / "dbt_project"
+
+START = date(2026, 3, 25)  # the history crosses a month and a quarter end
+DAYS = 12
+WALLETS = 12
+TRANSFERS = 2400
+PENDING_BLOCKS = 1500  # ~20 % of a day's blocks are not final yet
+DBT_VARS = {"reporting_timezone": "UTC", "start_date": "2026-03-27"}
+COMPARED = (
+    "marts.inventory_daily",
+    "marts.inventory_rollforward",
+    "intermediate.int_inventory__wallet_movements",
+    "intermediate.int_inventory__wallet_daily_positions",
+)
+
+
+def _dbt(warehouse: Path, work: Path, *args: str) -> dbtRunnerResult:
+    """`dbt build` in this process (dbtRunner: the CLI without its ~3 s start-up each time).
+
+    dbt-duckdb keeps the warehouse open in this process afterwards, so this module opens it
+    with the same configuration (never read-only) and checkpoints before copying the file.
+    """
+    os.environ["USD1INV_WAREHOUSE"] = str(warehouse)  # read by dbt_project/profiles.yml
+    result = dbtRunner().invoke(
+        [
+            "build",
+            *args,
+            # the inventory models, everything upstream and their tests (not the other marts)
+            "--select",
+            "+inventory_daily",
+            "+inventory_rollforward",
+            "--indirect-selection",
+            "cautious",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+            "--vars",
+            json.dumps(DBT_VARS),
+            "--quiet",
+        ]
+    )
+    failed = [
+        f"{r.node.unique_id}: {r.status} {r.message}"
+        for r in (result.result or [])
+        if str(r.status) in {"error", "fail"}
+    ]
+    assert result.success and not failed, f"dbt build {args} failed: {result.exception} {failed}"
+    return result
+
+
+MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+
+
+def _tables(warehouse: Path) -> dict[str, tuple[list[tuple[str, str]], list[tuple[Any, ...]]]]:
+    con = duckdb.connect(str(warehouse))
+    try:
+        out = {}
+        for table in COMPARED:
+            schema, name = table.split(".")
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+            rows = con.execute(f"select * from {table}").fetchall()
+            out[table] = (columns, sorted(rows, key=repr))
+        return out
+    finally:
+        con.close()
+
+
+def _assert_same_as_full_refresh(warehouse: Path, work: Path, step: str) -> None:
+    full = work / f"full_{step}.duckdb"
+    _execute(warehouse)  # checkpoint: the copy must hold everything
+    shutil.copyfile(warehouse, full)
+    _dbt(full, work, "--full-refresh", *MODELS_ONLY)
+    incremental_tables, full_tables = _tables(warehouse), _tables(full)
+    for table in COMPARED:
+        inc_columns, inc_rows = incremental_tables[table]
+        full_columns, full_rows = full_tables[table]
+        assert inc_columns == full_columns, (step, table)
+        assert inc_rows, (step, table, "empty")
+        if inc_rows != full_rows:
+            only_inc = sorted(set(inc_rows) - set(full_rows), key=repr)[:5]
+            only_full = sorted(set(full_rows) - set(inc_rows), key=repr)[:5]
+            pytest.fail(
+                f"{step}: {table} differs from a full refresh "
+                f"({len(inc_rows)} vs {len(full_rows)} rows)\n"
+                f"incremental only: {only_inc}\nfull refresh only: {only_full}"
+            )
+
+
+def _last_cut(warehouse: Path) -> tuple[bool, date | None, str]:
+    con = duckdb.connect(str(warehouse))
+    try:
+        return con.execute(
+            "select rebuild_all, cut_date, reason "
+            "from intermediate.int_inventory__incremental_cuts order by run_seq desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def _execute(warehouse: Path, *statements: str) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("set timezone = 'UTC'")  # dates below are UTC days, as the generator's
+        for statement in statements:
+            con.execute(statement)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def test_incremental_builds_equal_full_refresh(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        sizes = generate_raw(
+            con,
+            transfers=TRANSFERS,
+            days=DAYS,
+            wallets=WALLETS,
+            start=START,
+            pending_blocks=PENDING_BLOCKS,
+        )
+    finally:
+        con.close()
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    assert _last_cut(warehouse)[0] is True  # the first build is a full one
+
+    # 1. one more day: pending tail final, a new day (new load) with its own pending tail
+    con = duckdb.connect(str(warehouse))
+    try:
+        added = append_day(
+            con,
+            days=DAYS,
+            wallets=WALLETS,
+            per_day=sizes["per_day"],
+            start=START,
+            pending_blocks=PENDING_BLOCKS,
+        )
+    finally:
+        con.close()
+    assert added == sizes["per_day"]
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, cut_date, reason = _last_cut(warehouse)
+    assert not rebuild_all and cut_date == date(2026, 4, 5), reason  # the old pending day
+    _assert_same_as_full_refresh(warehouse, tmp_path, "append")
+
+    # 2. reorg of the last two days: every row replaced by the new chain's (new block hashes,
+    # a new load id), and the first of the two days keeps no transfer at all
+    day_before, last_day = "2026-04-05", "2026-04-06"
+    _execute(
+        warehouse,
+        f"""
+        create temp table reorged as
+        select * from raw.onchain_transfers
+        where cast(block_time as date) >= date '{day_before}'
+        """,
+        f"""
+        delete from raw.onchain_transfers
+        where cast(block_time as date) >= date '{day_before}'
+        """,
+        f"""
+        insert into raw.onchain_transfers
+        select
+            chain_id, network, token_address, block_number,
+            '0xdead' || substr(block_hash, 7) as block_hash, block_time,
+            '0xbeef' || substr(tx_hash, 7) as tx_hash, tx_index, log_index,
+            to_address as from_address, from_address as to_address, amount_raw + 1,
+            is_final, 'reorg:re-read', 'load-reorg'
+        from reorged
+        where cast(block_time as date) = date '{last_day}' and hash(tx_hash) % 3 != 0
+        """,
+        f"""
+        update raw.onchain_day_blocks
+        set last_block_hash = '0xdead' || substr(last_block_hash, 7)
+        where block_date >= date '{day_before}'
+        """,
+    )
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, cut_date, reason = _last_cut(warehouse)
+    assert not rebuild_all and cut_date == date(2026, 4, 5) and "loads" in reason, reason
+    con = duckdb.connect(str(warehouse))
+    try:
+        left = con.execute(
+            "select count(*) from intermediate.int_inventory__wallet_movements "
+            f"where block_date = date '{day_before}'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert left == 0
+    _assert_same_as_full_refresh(warehouse, tmp_path, "reorg")
+
+    # 3. the pending rows become final in place (same load id), and so do their days
+    _execute(
+        warehouse,
+        "update raw.onchain_transfers set is_final = true where not is_final",
+        "update raw.onchain_day_blocks set is_final = true where not is_final",
+    )
+    _dbt(warehouse, tmp_path)  # models and every data and unit test: none fails
+    rebuild_all, cut_date, reason = _last_cut(warehouse)
+    assert not rebuild_all and cut_date == date(2026, 4, 6), reason
+    assert "pending" in reason, reason
+    _assert_same_as_full_refresh(warehouse, tmp_path, "finalise")
+
+    # nothing pending is left, and the reorged day shows no flows but the carried balance
+    con = duckdb.connect(str(warehouse))
+    try:
+        pending, flows = con.execute(
+            "select sum(pending_in + pending_out), "
+            "sum(inflow + outflow) filter (where as_of_date = date '2026-04-05') "
+            "from marts.inventory_daily"
+        ).fetchone()
+    finally:
+        con.close()
+    assert pending == 0 and flows == 0
+
+
+def test_registry_change_rebuilds_everything(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        generate_raw(con, transfers=600, days=6, wallets=6, start=START, pending_blocks=100)
+    finally:
+        con.close()
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    # a wallet changes hands: inventory_daily and the roll-forward show the new entity
+    _execute(
+        warehouse,
+        "update raw.registry_wallets set entity = 'acme-pay', ownership = 'operating', "
+        "purpose = 'payout' where address = (select min(address) from raw.registry_wallets)",
+    )
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, _, reason = _last_cut(warehouse)
+    assert rebuild_all and reason == "registry or vars changed", reason
+    _assert_same_as_full_refresh(warehouse, tmp_path, "registry")
