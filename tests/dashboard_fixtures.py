@@ -65,6 +65,19 @@ def build_published(folder: Path) -> Path:
             [day, entity, net, loc, own, typ, prov, bal, p_out, bal, p_out, f"{net}-{loc[2:6]}"],
         )
     con.execute(
+        """
+        create table marts.reconciliation as
+        select * from (values
+            (date '2026-10-31', 'acme', 'ethereum', '0x' || repeat('a', 40),
+             'transfers_vs_balanceof', 'matched', 0::decimal(38,18)),
+            (date '2026-10-31', 'acme', 'bsc', '0x' || repeat('c', 40),
+             'transfers_vs_balanceof', 'break', 2.5::decimal(38,18)),
+            (date '2026-10-30', 'acme', 'bsc', '0x' || repeat('c', 40),
+             'transfers_vs_balanceof', 'matched', 0::decimal(38,18))
+        ) as t(as_of_date, entity, network, location_id, comparison, status, difference)
+        """
+    )
+    con.execute(
         "create table audit.load_log as select 'onchain' as source, "
         "timestamptz '2026-10-31 12:00:00+00' as finished_at, 'success' as status"
     )

@@ -11,15 +11,27 @@ from dashboard.views.common import Filters, needs, show_table
 def render(snapshot: Snapshot, filters: Filters) -> None:
     if not needs(snapshot, "marts.reconciliation", "Reconciliation"):
         return
+    where, params = filters.where()
     df = snapshot.query(
-        "select * from marts.reconciliation where as_of_date = ? order by status desc, location_id",
-        [filters.as_of_date],
+        f"select * from marts.reconciliation where {where} "
+        "order by status desc, comparison, network, location_id",
+        params,
     )
-    counts = df.group_by("status").len().sort("status") if not df.is_empty() else df
     st.subheader(f"Comparisons at the end of {filters.as_of_date}")
-    if not df.is_empty():
+    if df.is_empty():
+        st.info("No comparison for this day and selection.")
+    else:
+        counts = df.group_by("status").len().sort("status")
         st.write(", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True)))
     show_table(df, f"reconciliation_{filters.as_of_date}", "recon")
+    st.markdown("**Status over time**")
+    history_where, history_params = filters.where(date_column=None)
+    history = snapshot.query(
+        "select as_of_date, comparison, status, count(*) as locations from marts.reconciliation "
+        f"where {history_where} group by all order by as_of_date desc, comparison, status",
+        history_params,
+    )
+    show_table(history, "reconciliation_status_by_day", "recon-history")
     if snapshot.has_table("marts.reconciliation_breaks"):
         st.markdown("**Open breaks**")
         show_table(

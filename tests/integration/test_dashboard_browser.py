@@ -23,7 +23,7 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 EXPECTED = {
     "Overview": "Total units",
     "Locations": "locations at the end of",
-    "Reconciliation": "Reconciliation needs",
+    "Reconciliation": "Comparisons at the end of",
     "Valuation": "Valuation needs",
     "Risk and health": "Source freshness",
     "Close": "list of closed periods",

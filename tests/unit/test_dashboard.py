@@ -84,6 +84,15 @@ def test_every_page_renders(data_dir):
     assert at.subheader[0].value == "4 locations at the end of 2026-10-31"
 
 
+def test_reconciliation_page_counts_statuses_for_the_day_and_filters(data_dir):
+    at = _run()
+    at.sidebar.radio(key="page").set_value("Reconciliation").run()
+    assert at.subheader[0].value == "Comparisons at the end of 2026-10-31"
+    assert "break: 1, matched: 1" in [m.value for m in at.markdown]
+    at.sidebar.multiselect(key="network").set_value(["ethereum"]).run()
+    assert "matched: 1" in [m.value for m in at.markdown]
+
+
 def test_missing_snapshot_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("USD1INV_DATA_DIR", str(tmp_path / "nothing-here"))
     at = AppTest.from_file(APP, default_timeout=60).run()
