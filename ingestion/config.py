@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ingestion.files.config import FilesConfig
+from ingestion.valuation import ValuationConfig
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -148,6 +149,7 @@ class Config(_Strict):
     networks: list[Network] = Field(min_length=1)
     wallets: list[Wallet] = Field(min_length=1)
     files: FilesConfig = FilesConfig()  # off-chain file sources (ingestion/files/config.py)
+    valuation: ValuationConfig = ValuationConfig()  # prices, cost, basis (ingestion/valuation.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -197,6 +199,11 @@ class Config(_Strict):
     @model_validator(mode="after")
     def _files_references(self) -> Config:
         self.files.check_references([e.id for e in self.entities], self.network_names)
+        self.valuation.check_references(
+            [e.id for e in self.entities],
+            [(s.source, s.asset) for s in self.files.prices.series],
+            self.files.prices.principal_source,
+        )
         return self
 
     # ---- derived paths -------------------------------------------------------------------

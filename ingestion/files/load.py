@@ -37,6 +37,7 @@ from ingestion.files.pseudonymise import pseudonymiser
 from ingestion.files.schema import TABLES
 from ingestion.files.text import decode
 from ingestion.files.values import EXACT
+from ingestion.valuation import load_valuation_config
 from ingestion.warehouse import record_load
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,8 @@ def _text(value: object) -> str | None:
 
 
 def load_registry_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> int:
-    """Replace raw.registry_accounts and raw.registry_price_sources from the configuration."""
+    """Replace raw.registry_accounts and raw.registry_price_sources from the configuration,
+    and the valuation tables (ingestion.valuation.load_valuation_config) with them."""
     files = config.files
     rows = [
         (a.id, "custodian", a.provider, a.external_id, a.entity, a.ownership, a.network,
@@ -350,6 +352,7 @@ def load_registry_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> in
             )
         if prices:
             con.executemany("insert into raw.registry_price_sources values (?, ?, ?)", prices)
+        load_valuation_config(con, config)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from ingestion.valuation import DDL as VALUATION_DDL
+
 PROVENANCE = [
     ("statement_key", "varchar not null"),
     ("file_path", "varchar not null"),
@@ -183,3 +185,4 @@ create table if not exists audit.files (
 def init_file_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the file sources' raw and audit tables if they do not exist (idempotent)."""
     con.execute(DDL)
+    con.execute(VALUATION_DDL)  # raw.valuation_*: written with the registry from `valuation:`

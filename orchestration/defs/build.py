@@ -35,7 +35,7 @@ def build_definitions(config_path: str | Path) -> Definitions:
             ledger_files,
             price_files,
         ],
-        asset_checks=build_checks(),
+        asset_checks=build_checks(config),
         jobs=JOBS,
         schedules=build_schedules(config),
         sensors=[build_landing_sensor(config)],

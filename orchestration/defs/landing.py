@@ -32,6 +32,8 @@ from orchestration.defs.resources import InventoryConfig, Warehouse
 FILE_REGISTRY_KEYS = [
     AssetKey(["raw", "registry_accounts"]),
     AssetKey(["raw", "registry_price_sources"]),
+    AssetKey(["raw", "valuation_price_sources"]),
+    AssetKey(["raw", "valuation_policies"]),
 ]
 # kind -> (op name, raw tables it writes)
 FILE_KINDS: dict[str, tuple[str, list[str]]] = {
@@ -132,6 +134,20 @@ def build_file_registry():
                 group_name="registry",
                 kinds={"python", "duckdb"},
             ),
+            AssetSpec(
+                AssetKey(["raw", "valuation_price_sources"]),
+                description="The order price sources are tried per asset, principal first "
+                "(files.prices.principal_source, valuation.price_sources).",
+                group_name="registry",
+                kinds={"python", "duckdb"},
+            ),
+            AssetSpec(
+                AssetKey(["raw", "valuation_policies"]),
+                description="Measurement basis per asset and entity from an effective date "
+                "(valuation.policies).",
+                group_name="registry",
+                kinds={"python", "duckdb"},
+            ),
         ],
         name="file_registry",
         pool="warehouse",
@@ -140,7 +156,8 @@ def build_file_registry():
         with warehouse.connect() as con:
             count = load_registry_accounts(con, inventory_config.config)
         yield MaterializeResult(asset_key=FILE_REGISTRY_KEYS[0], metadata={"rows": count})
-        yield MaterializeResult(asset_key=FILE_REGISTRY_KEYS[1])
+        for key in FILE_REGISTRY_KEYS[1:]:
+            yield MaterializeResult(asset_key=key)
 
     return file_registry
 

@@ -7,10 +7,11 @@ Integrity suites block: a failure stops downstream assets. GX 1.x is called dire
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from expectations.runner import SuiteSpec, run_suite
-from expectations.suites import inventory_daily, inventory_rollforward
+from expectations.suites import fair_value, inventory_daily, inventory_rollforward
+from ingestion.config import Config
 from orchestration.defs.resources import Warehouse
 
-SUITES: list[SuiteSpec] = [inventory_daily.SUITE, inventory_rollforward.SUITE]
+SUITES: list[SuiteSpec] = [inventory_daily.SUITE, inventory_rollforward.SUITE, fair_value.SUITE]
 
 
 def _check_for(spec: SuiteSpec):
@@ -42,5 +43,10 @@ def _check_for(spec: SuiteSpec):
     return _check
 
 
-def build_checks() -> list:
-    return [_check_for(spec) for spec in SUITES]
+def build_checks(config: Config | None = None) -> list:
+    """One check per suite; with a configuration, the fair_value suite uses its depeg band."""
+    specs = SUITES
+    if config is not None:
+        band = fair_value.suite(config.valuation.depeg_band_bps)
+        specs = [band if spec.name == band.name else spec for spec in SUITES]
+    return [_check_for(spec) for spec in specs]

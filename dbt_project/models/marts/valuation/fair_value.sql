@@ -1,0 +1,296 @@
+{#-
+    What the USD1 held is worth at each period end, and how it is measured. Grain: period ×
+    entity × ownership × asset (a month and the quarter it closes share a period_end_date, so
+    the key names the period; asset is in the key for when more than one token is priced).
+
+    - units: closing token units from inventory_rollforward, summed over networks and
+      locations (wallets now; custodian and exchange locations join the roll-forward later).
+    - price: int_valuation__daily_prices at the period's as-of day (the period end, or the last
+      reported day of a running period): the principal market's last price at or before the
+      end of that local day, else the next configured source's. price_status says 'priced',
+      'missing' (prices of the asset are loaded, none at or before the day) or
+      'no_prices_loaded' (no price file of the asset has been loaded at all).
+    - fair_value_usd = units × price, half-even to 0.000001 USD (round_usd).
+    - measurement_basis and policy_note: int_valuation__period_policies.
+    - cost: the entity's moving weighted-average cost per unit after the last pool event on or
+      before the as-of day (int_valuation__cost_pool) × units, half-even.
+    - carrying_amount_usd: fair_value -> fair value; cash_equivalent -> units at par
+      (1.000000); cost_less_impairment -> cost basis, written down to fair value when the price
+      is below the average cost per unit (tested at each period end).
+    - realized_gain_loss_usd: conversions USD1 -> USD on exchanges dated in the period.
+    - client-owned holdings: units, price and fair value only; cost, carrying amount and gains
+      are NULL (not the operator's assets), holding_note says so.
+-#}
+
+with
+
+rollforward as (
+
+    select * from {{ ref('inventory_rollforward') }}
+
+),
+
+period_ends as (
+
+    select * from {{ ref('int_valuation__period_ends') }}
+
+),
+
+daily_prices as (
+
+    select * from {{ ref('int_valuation__daily_prices') }}
+
+),
+
+policies as (
+
+    select * from {{ ref('int_valuation__period_policies') }}
+
+),
+
+cost_pool as (
+
+    select * from {{ ref('int_valuation__cost_pool') }}
+
+),
+
+-- assets with any price loaded from any source: a period end without a price is 'missing'
+-- for them, 'no_prices_loaded' for an asset whose price files have not arrived at all
+loaded_price_assets as (
+
+    select distinct asset from {{ ref('stg_prices__prices') }}
+
+),
+
+holdings as (
+
+    select
+        period,
+        entity,
+        ownership,
+        asset,
+        cast(sum(closing_balance) as decimal(38, 18)) as units
+
+    from rollforward
+    group by period, entity, ownership, asset
+
+),
+
+with_period as (
+
+    select
+        holdings.period,
+        period_ends.period_type,
+        period_ends.period_start_date,
+        period_ends.period_end_date,
+        period_ends.as_of_date,
+        period_ends.is_period_complete,
+        holdings.entity,
+        holdings.ownership,
+        holdings.asset,
+        holdings.units
+
+    from holdings
+
+    inner join period_ends
+        on holdings.period = period_ends.period
+
+),
+
+-- the pool after its last event on or before each period's as-of day
+pool_at_end as (
+
+    select
+        with_period.period,
+        with_period.entity,
+        with_period.asset,
+        cost_pool.average_cost_per_unit,
+        row_number() over (
+            partition by with_period.period, with_period.entity, with_period.asset
+            order by cost_pool.event_sequence desc
+        ) as recency
+
+    from (
+        select distinct
+            period,
+            as_of_date,
+            entity,
+            asset
+        from with_period
+    ) as with_period
+
+    inner join cost_pool
+        on
+            with_period.entity = cost_pool.entity
+            and with_period.asset = cost_pool.asset
+            and with_period.as_of_date >= cost_pool.event_date
+
+),
+
+realized as (
+
+    select
+        with_period.period,
+        with_period.entity,
+        with_period.asset,
+        cast(sum(cost_pool.realized_gain_loss_usd) as decimal(38, 6)) as realized_gain_loss_usd
+
+    from (
+        select distinct
+            period,
+            period_start_date,
+            as_of_date,
+            entity,
+            asset
+        from with_period
+    ) as with_period
+
+    inner join cost_pool
+        on
+            with_period.entity = cost_pool.entity
+            and with_period.asset = cost_pool.asset
+            and cost_pool.event_kind = 'conversion'
+            and with_period.period_start_date <= cost_pool.event_date
+            and with_period.as_of_date >= cost_pool.event_date
+
+    group by with_period.period, with_period.entity, with_period.asset
+
+),
+
+measured as (
+
+    select
+        with_period.*,
+        daily_prices.price_usd,
+        daily_prices.price_source,
+        daily_prices.price_observed_at,
+        daily_prices.price_convention,
+        daily_prices.is_principal_source,
+        case
+            when daily_prices.price_usd is not null then 'priced'
+            when loaded_price_assets.asset is null then 'no_prices_loaded'
+            else 'missing'
+        end as price_status,
+        {{ round_usd('with_period.units * daily_prices.price_usd') }} as fair_value_usd,
+        cast(
+            (daily_prices.price_usd - cast(1 as decimal(38, 6))) * 10000 as decimal(38, 2)
+        ) as depeg_bps,
+        coalesce(policies.measurement_basis, 'fair_value') as measurement_basis,
+        policies.policy_effective_date,
+        coalesce(
+            policies.policy_note, 'No valuation policy configured: fair value (the default).'
+        ) as policy_note,
+        with_period.ownership = 'operating' as is_measured,
+        case when with_period.ownership = 'operating' then pool_at_end.average_cost_per_unit
+        end as average_cost_per_unit,
+        case
+            when with_period.ownership = 'operating'
+                then {{ round_usd(
+                    'cast(with_period.units as decimal(38, 12))'
+                    ~ ' * pool_at_end.average_cost_per_unit'
+                ) }}
+        end as cost_basis_usd,
+        case
+            when with_period.ownership = 'operating'
+                then coalesce(realized.realized_gain_loss_usd, cast(0 as decimal(38, 6)))
+        end as realized_gain_loss_usd
+
+    from with_period
+
+    left join daily_prices
+        on
+            with_period.asset = daily_prices.asset
+            and with_period.as_of_date = daily_prices.as_of_date
+
+    left join policies
+        on
+            with_period.period = policies.period
+            and with_period.entity = policies.entity
+            and with_period.asset = policies.asset
+
+    left join pool_at_end
+        on
+            with_period.period = pool_at_end.period
+            and with_period.entity = pool_at_end.entity
+            and with_period.asset = pool_at_end.asset
+            and pool_at_end.recency = 1
+
+    left join realized
+        on
+            with_period.period = realized.period
+            and with_period.entity = realized.entity
+            and with_period.asset = realized.asset
+
+    left join loaded_price_assets
+        on with_period.asset = loaded_price_assets.asset
+
+),
+
+final as (
+
+    select
+        period,
+        period_type,
+        period_start_date,
+        period_end_date,
+        as_of_date,
+        is_period_complete,
+        entity,
+        ownership,
+        asset,
+        units,
+        price_usd,
+        price_source,
+        price_observed_at,
+        price_convention,
+        is_principal_source,
+        price_status,
+        fair_value_usd,
+        depeg_bps,
+        measurement_basis,
+        policy_effective_date,
+        policy_note,
+        is_measured,
+        average_cost_per_unit,
+        cost_basis_usd,
+        case
+            when is_measured and measurement_basis = 'cost_less_impairment'
+                then cast(
+                        case
+                            when
+                                fair_value_usd < cost_basis_usd
+                                then cost_basis_usd - fair_value_usd
+                            else 0
+                        end as decimal(38, 6)
+                    )
+        end as impairment_usd,
+        case
+            when not is_measured then cast(null as decimal(38, 6))
+            when measurement_basis = 'fair_value' then fair_value_usd
+            when measurement_basis = 'cash_equivalent'
+                then {{ round_usd('units * cast(1 as decimal(38, 6))') }}
+            when measurement_basis = 'cost_less_impairment'
+                then cast(
+                        case
+                            when fair_value_usd < cost_basis_usd then fair_value_usd
+                            else cost_basis_usd
+                        end as decimal(38, 6)
+                    )
+        end as carrying_amount_usd,
+        realized_gain_loss_usd,
+        case
+            when is_measured and measurement_basis = 'fair_value'
+                then cast(fair_value_usd - cost_basis_usd as decimal(38, 6))
+        end as unrealized_gain_loss_usd,
+        case
+            when not is_measured
+                then 'Client-owned: held for clients, shown at fair value; not measured into '
+                    || 'the operator''s cost, carrying amount or gains (those columns are null).'
+            else ''
+        end as holding_note
+
+    from measured
+
+)
+
+select * from final

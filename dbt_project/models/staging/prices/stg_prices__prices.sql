@@ -1,0 +1,72 @@
+{#-
+    Vendor prices of the files that are current (audit.files status 'loaded'), one row per
+    (source, asset, price_at): a price repeated by overlapping exports is kept once (the row of
+    the most recently dropped file).
+-#}
+
+with
+
+source as (
+
+    select * from {{ source('prices', 'prices') }}
+
+),
+
+current_files as (
+
+    select
+        sha256,
+        max(dropped_at) as dropped_at
+
+    from {{ source('file_loads', 'files') }}
+    where status = 'loaded'
+    group by sha256
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        cast(source.source as string) as price_source,
+        cast(source.asset as string) as asset,
+        source.ts as price_at,
+
+        ---------- price
+        cast(source.convention as string) as price_convention,
+        cast(source.price_usd as decimal(38, 6)) as price_usd,
+        cast(source.price_text as string) as price_text,
+
+        ---------- provenance
+        source.file_sha256,
+        source.row_number as file_row_number,
+        row_number() over (
+            partition by source.source, source.asset, source.ts
+            order by current_files.dropped_at desc, source.file_sha256 desc, source.row_number desc
+        ) as recency
+
+    from source
+
+    inner join current_files
+        on source.file_sha256 = current_files.sha256
+
+),
+
+deduplicated as (
+
+    select
+        price_source,
+        asset,
+        price_at,
+        price_convention,
+        price_usd,
+        price_text,
+        file_sha256,
+        file_row_number
+
+    from renamed
+    where recency = 1
+
+)
+
+select * from deduplicated

@@ -1,0 +1,21 @@
+{#-
+    Money is exact (DESIGN.md "Money and time"): no mart column may be DOUBLE, FLOAT or REAL.
+    DuckDB turns DECIMAL division and avg() into DOUBLE (NOTES.md); this catches one that
+    slipped through a contract. Attached to fair_value so `--select fair_value+` runs it too.
+-#}
+-- depends_on: {{ ref('fair_value') }}
+
+select
+    table_name,
+    column_name,
+    data_type
+
+from information_schema.columns
+
+where
+    lower(table_schema) = 'marts'
+    and (
+        lower(data_type) like '%double%'
+        or lower(data_type) like '%float%'
+        or lower(data_type) = 'real'
+    )
