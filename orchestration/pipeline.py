@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, Definitions
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, Definitions
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -43,6 +43,18 @@ class JobOutcome:
     failed_steps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     checks: dict[str, bool] = field(default_factory=dict)
+    # checks of WARN severity: a failure is shown (a break, a stale source) but fails nothing
+    warning_checks: set[str] = field(default_factory=set)
+
+    @property
+    def failed_checks(self) -> list[str]:
+        """Failed checks that fail the run (ERROR severity: broken integrity)."""
+        return [n for n, ok in self.checks.items() if not ok and n not in self.warning_checks]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Failed checks of WARN severity."""
+        return [n for n, ok in self.checks.items() if not ok and n in self.warning_checks]
 
 
 @dataclass
@@ -54,9 +66,7 @@ class PipelineOutcome:
 
     @property
     def success(self) -> bool:
-        return all(j.success for j in self.jobs) and all(
-            passed for j in self.jobs for passed in j.checks.values()
-        )
+        return all(j.success and not j.failed_checks for j in self.jobs)
 
     @property
     def failure_summary(self) -> str:
@@ -64,9 +74,7 @@ class PipelineOutcome:
         for job in self.jobs:
             for step, error in zip(job.failed_steps, job.errors, strict=False):
                 lines.append(f"{job.job} (run {job.run_id[:8]}): step {step} failed: {error}")
-            lines += [
-                f"{job.job}: check {name} failed" for name, ok in job.checks.items() if not ok
-            ]
+            lines += [f"{job.job}: check {name} failed" for name in job.failed_checks]
         return "\n".join(lines)
 
 
@@ -102,6 +110,8 @@ def _outcome(job_name: str, result) -> JobOutcome:
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         outcome.checks[name] = evaluation.passed
+        if evaluation.severity == AssetCheckSeverity.WARN:
+            outcome.warning_checks.add(name)
     return outcome
 
 

@@ -66,10 +66,13 @@ def print_summary(outcome: PipelineOutcome) -> None:
         status = "ok" if job.success else "FAILED"
         echo(f"  run {job.job:<26} {status:<7} run id {job.run_id}")
         if job.checks:
-            failed = [name for name, passed in job.checks.items() if not passed]
-            echo(f"    checks: {len(job.checks) - len(failed)} passed, {len(failed)} failed")
+            failed, warned = job.failed_checks, job.warnings
+            passed = len(job.checks) - len(failed) - len(warned)
+            echo(f"    checks: {passed} passed, {len(failed)} failed, {len(warned)} warnings")
             for name in failed:
                 echo(f"    FAILED check {name}")
+            for name in warned:
+                echo(f"    WARNING check {name}")
     built = outcome.jobs[-1].job == "build_marts" and outcome.jobs[-1].success
     if built:
         echo("")
