@@ -1,11 +1,20 @@
 """Great Expectations suites as Dagster asset checks.
 
 Integrity suites block: a failure stops downstream assets. GX 1.x is called directly
-(dagster-ge needs GX < 1.0).
+(dagster-ge needs GX < 1.0). Every failed expectation is also written to
+`audit.expectation_failures` (expectations/failures.py).
 """
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
 
+from expectations.failures import record_failures
 from expectations.runner import SuiteSpec, run_suite
 from expectations.suites import fair_value, inventory_daily, inventory_rollforward
 from ingestion.config import Config
@@ -21,14 +30,17 @@ def _check_for(spec: SuiteSpec):
         blocking=spec.blocking,
         description=f"Great Expectations suite `{spec.name}` on {spec.schema}.{spec.table}",
     )
-    def _check(warehouse: Warehouse) -> AssetCheckResult:
+    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
         outcome = run_suite(warehouse.path, spec)
+        with warehouse.connect() as con:  # GX has closed its connection by now
+            recorded = record_failures(con, spec, outcome, context.run.run_id)
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.ERROR if spec.blocking else AssetCheckSeverity.WARN,
             metadata={
                 "expectations": len(outcome.outcomes),
                 "failed": len(outcome.failed),
+                "recorded_in": f"audit.expectation_failures ({recorded} rows)",
                 "failures": MetadataValue.md(
                     "\n".join(
                         f"- **{o.description}**: {o.unexpected_count} unexpected;"

@@ -135,3 +135,29 @@ def test_rollforward_suite_fails_on_planted_faults(tmp_path, rows, failing):
     outcome = run_suite(_rollforward(tmp_path / "r.duckdb", rows), ROLL)
     assert not outcome.success
     assert [o for o in outcome.failed if failing in o.description], outcome.summary()
+
+
+def test_failed_expectations_are_recorded_in_audit(tmp_path):
+    from expectations.failures import record_failures
+
+    path = _warehouse(
+        tmp_path / "w.duckdb",
+        [
+            {"balance": 5, "pending_out": 0, "available": 5},
+            {"balance": -1, "pending_out": 0, "available": 0},
+        ],
+    )
+    outcome = run_suite(path, SUITE)
+    con = duckdb.connect(path)
+    assert record_failures(con, SUITE, outcome, "run-1") == len(outcome.failed) > 0
+    rows = con.execute(
+        "select run_id, suite, table_name, severity, description, unexpected_count "
+        "from audit.expectation_failures order by description"
+    ).fetchall()
+    assert rows[0][:4] == ("run-1", "inventory_daily_integrity", "marts.inventory_daily", "error")
+    assert any("no negative" in r[4] and r[5] == 1 for r in rows)
+    # a clean run appends nothing
+    clean = run_suite(_warehouse(tmp_path / "c.duckdb", [
+        {"balance": 5, "pending_out": 0, "available": 5}]), SUITE)  # fmt: skip
+    assert record_failures(con, SUITE, clean, "run-2") == 0
+    con.close()
