@@ -14,13 +14,7 @@ source as (
 
 current_files as (
 
-    select
-        sha256,
-        max(dropped_at) as dropped_at
-
-    from {{ source('file_loads', 'files') }}
-    where status = 'loaded'
-    group by sha256
+    select * from {{ ref('stg_file_loads__current_files') }}
 
 ),
 
