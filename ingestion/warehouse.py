@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 
 from ingestion.files.schema import init_file_tables
+from ingestion.reconciliation_config import init_reconciliation_tables
+from ingestion.risk_config import DDL as RISK_DDL
 
 DDL = """
 create schema if not exists raw;
@@ -46,7 +48,10 @@ create table if not exists raw.registry_wallets (
     primary key (network, address)
 );
 
--- one ERC-20 Transfer log of a configured token touching a registry wallet
+-- one ERC-20 Transfer log of a configured token touching a registry wallet; `loaded_seq`
+-- (from raw.onchain_change_seq, set when the row is inserted) and the deletion log below let
+-- dbt's incremental models read only what changed since their last build
+create sequence if not exists raw.onchain_change_seq;
 create table if not exists raw.onchain_transfers (
     chain_id bigint not null,
     network varchar not null,
@@ -63,7 +68,26 @@ create table if not exists raw.onchain_transfers (
     is_final boolean not null,
     source_ref varchar not null,
     load_id varchar not null,
+    loaded_seq bigint default nextval('raw.onchain_change_seq'),
     primary key (chain_id, tx_hash, log_index)
+);
+-- warehouses created before loaded_seq: existing rows get numbers in table order
+alter table raw.onchain_transfers
+    add column if not exists loaded_seq bigint default nextval('raw.onchain_change_seq');
+
+-- every row deleted from raw.onchain_transfers (a reorg, a changed log), written by the loader
+-- in the same transaction as the delete: which row, when it was loaded, by which load it went
+create table if not exists raw.onchain_transfer_deletions (
+    chain_id bigint not null,
+    network varchar not null,
+    token_address varchar not null,
+    tx_hash varchar not null,
+    log_index integer not null,
+    block_number bigint not null,
+    block_time timestamptz not null,
+    loaded_seq bigint,
+    load_id varchar not null,
+    deleted_seq bigint not null default nextval('raw.onchain_change_seq')
 );
 
 -- which local days have been synced, and the block range each maps to
@@ -169,6 +193,8 @@ def init_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and audit schemas and tables if they do not exist (idempotent)."""
     con.execute(DDL)
     init_file_tables(con)  # custodian/exchange/ledger/price files (ingestion/files/schema.py)
+    init_reconciliation_tables(con)  # reconciliation settings, audit.expectation_failures
+    con.execute(RISK_DDL)  # raw.registry_* of `risk:` (ingestion/risk_config.py)
 
 
 @contextmanager

@@ -224,3 +224,39 @@ from {{ cuts }}
 {%- set rows = run_query(sql).rows -%}
 {{ return(rows[0][0] if rows | length > 0 else none) }}
 {%- endmacro %}
+
+{#- The synced days the last run of the cuts model saw (a table beside the cuts log); only
+    used by the cuts model itself (`this`), so that it does not ref itself. -#}
+{% macro inventory_synced_days_relation() -%}
+{{ return(api.Relation.create(
+    database=this.database, schema=this.schema, identifier='inventory_synced_days'
+)) }}
+{%- endmacro %}
+
+{#- A relation as it exists in the warehouse (none if it does not, or when not executing). -#}
+{% macro inventory_existing_relation_named(relation) -%}
+{%- if not execute -%}
+{{ return(none) }}
+{%- endif -%}
+{{ return(adapter.get_relation(
+    database=relation.database, schema=relation.schema, identifier=relation.identifier
+)) }}
+{%- endmacro %}
+
+{#- The synced local days shown in the marts, as the cuts model compares them. -#}
+{% macro inventory_synced_days_sql() -%}
+select
+    network,
+    block_date as as_of_date,
+    last_block_number as day_last_block,
+    is_day_complete,
+    is_final
+from {{ ref('stg_onchain__day_blocks') }}
+where block_date >= cast('{{ var("start_date") }}' as date)
+{%- endmacro %}
+
+{#- Post-hook of the cuts model: remember the synced days it compared against. -#}
+{% macro inventory_snapshot_synced_days() -%}
+create or replace table {{ inventory_synced_days_relation() }} as
+{{ inventory_synced_days_sql() }}
+{%- endmacro %}

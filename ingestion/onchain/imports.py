@@ -557,7 +557,11 @@ def _import_one(
         final = final_block if final_block is not None else (1 << 62)
         report.loaded = con.execute(
             """
-            insert into raw.onchain_transfers
+            insert into raw.onchain_transfers (
+                chain_id, network, token_address, block_number, block_hash, block_time,
+                tx_hash, tx_index, log_index, from_address, to_address, amount_raw, is_final,
+                source_ref, load_id
+            )
             select ?::bigint, ?::varchar, address, block_number, file_block_hash,
                    to_timestamp(block_time_s), tx_hash, tx_index_known::integer,
                    log_index::integer, from_address, to_address, amount_raw,

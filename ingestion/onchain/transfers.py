@@ -288,7 +288,7 @@ def sync_transfers(
 
     con.execute("begin transaction")
     try:
-        report.orphans_deleted = _delete_rows(con, network, orphans)
+        report.orphans_deleted = _delete_rows(con, network, orphans, load_id)
         _write_transfers(con, network, report, headers, source_ref, load_id)
         _write_quarantine(con, network, load_id)
         _write_day_blocks(con, network, day_blocks, headers, final_block, head, index)
@@ -341,12 +341,30 @@ def _orphaned_pending_rows(
     return gone
 
 
-def _delete_rows(con, network: Network, keys: Sequence[tuple[str, int]]) -> int:
+TRANSFER_COLUMNS = (
+    "chain_id, network, token_address, block_number, block_hash, block_time, tx_hash, "
+    "tx_index, log_index, from_address, to_address, amount_raw, is_final, source_ref, load_id"
+)
+# the raw rows a delete removes, logged first (same transaction) for dbt's incremental cuts
+LOG_DELETIONS = """
+insert into raw.onchain_transfer_deletions (
+    chain_id, network, token_address, tx_hash, log_index, block_number, block_time,
+    loaded_seq, load_id
+)
+select
+    t.chain_id, t.network, t.token_address, t.tx_hash, t.log_index, t.block_number,
+    t.block_time, t.loaded_seq, ?::varchar
+from raw.onchain_transfers t
+"""
+
+
+def _delete_rows(con, network: Network, keys: Sequence[tuple[str, int]], load_id: str) -> int:
     deleted = 0
     for tx_hash, log_index in keys:
+        where = "where chain_id = ? and tx_hash = ? and log_index = ?"
+        con.execute(f"{LOG_DELETIONS} {where}", [load_id, network.chain_id, tx_hash, log_index])
         deleted += con.execute(
-            "delete from raw.onchain_transfers where chain_id = ? and tx_hash = ? "
-            "and log_index = ?",
+            f"delete from raw.onchain_transfers {where}",
             [network.chain_id, tx_hash, log_index],
         ).fetchone()[0]
     return deleted
@@ -378,10 +396,8 @@ def _write_transfers(con, network: Network, report: SyncReport, headers, source_
     in_window = "chain_id = ? and token_address = ? and block_number between ? and ?"
     for lo, hi in report.segments:
         window = [network.chain_id, network.token.address, lo, hi]
-        # rows that no longer exist as they were (reorged away, or changed) go
-        report.transfers_deleted += con.execute(
-            f"""
-            delete from raw.onchain_transfers t
+        # rows that no longer exist as they were (reorged away, or changed) go, logged
+        gone = f"""
             where {in_window}
               and not exists (
                 select 1 from incoming i
@@ -389,8 +405,10 @@ def _write_transfers(con, network: Network, report: SyncReport, headers, source_
                   and i.log_index = t.log_index and i.block_hash = t.block_hash
                   and i.amount_raw = t.amount_raw and i.from_address = t.from_address
                   and i.to_address = t.to_address)
-            """,
-            window,
+            """
+        con.execute(f"{LOG_DELETIONS} {gone}", [load_id, *window])
+        report.transfers_deleted += con.execute(
+            f"delete from raw.onchain_transfers t {gone}", window
         ).fetchone()[0]
         report.transfers_finalised += con.execute(
             f"""
@@ -403,8 +421,8 @@ def _write_transfers(con, network: Network, report: SyncReport, headers, source_
         ).fetchone()[0]
     # a log can move to another block of the same tx hash only with a new block hash: gone above
     report.transfers_inserted = con.execute(
-        """
-        insert into raw.onchain_transfers
+        f"""
+        insert into raw.onchain_transfers ({TRANSFER_COLUMNS})
         select i.* from incoming i
         where not exists (select 1 from raw.onchain_transfers t
                           where t.chain_id = i.chain_id and t.tx_hash = i.tx_hash

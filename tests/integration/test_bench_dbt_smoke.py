@@ -17,6 +17,7 @@ pytestmark = pytest.mark.integration
 def test_dbt_benchmark_harness(tmp_path):
     out = tmp_path / "dbt_build.json"
     args = ["--transfers", "2000", "--days", "5", "--wallets", "10"]
+    args += ["--select", dbt_build.INVENTORY_SELECTION, "--runner", "both"]
     args += ["--workdir", str(tmp_path / "work"), "--out", str(out)]
     assert dbt_build.main(args) == 0
     result = json.loads(out.read_text())
@@ -24,3 +25,10 @@ def test_dbt_benchmark_harness(tmp_path):
     assert result["rows"]["marts.inventory_daily"] == 10 * 6  # 5 days + the appended one
     assert result["full_build_s"] > 0 and result["incremental_build_s"] > 0
     assert "model.usd1_inventory.int_inventory__wallet_movements" in result["incremental_nodes"]
+    # both ways of running dbt, each on its own copy: in this process (parsed once) and the CLI
+    assert set(result["runners"]) == {"inprocess", "cli"}
+    for runner in result["runners"].values():
+        assert runner["rows"]["marts.inventory_daily"] == 10 * 6
+        # the appended day is read from the change log, not rebuilt
+        assert runner["incremental_cut"]["rebuild_all"] is False
+        assert "rows loaded" in runner["incremental_cut"]["reason"]

@@ -31,7 +31,8 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from bench.dbt_build import append_day, generate_raw
+from bench.dbt_build import TRANSFER_COLUMNS, append_day, generate_raw
+from ingestion.warehouse import init_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +50,7 @@ COMPARED = (
     "marts.inventory_rollforward",
     "intermediate.int_inventory__wallet_movements",
     "intermediate.int_inventory__wallet_daily_positions",
+    "intermediate.int_inventory__wallet_daily_flows",
 )
 
 
@@ -201,12 +203,23 @@ def test_incremental_builds_equal_full_refresh(tmp_path: Path) -> None:
         select * from raw.onchain_transfers
         where cast(block_time as date) >= date '{day_before}'
         """,
+        # as the loader does: log the deleted rows, then delete them (one change log)
+        """
+        insert into raw.onchain_transfer_deletions (
+            chain_id, network, token_address, tx_hash, log_index, block_number, block_time,
+            loaded_seq, load_id
+        )
+        select
+            chain_id, network, token_address, tx_hash, log_index, block_number, block_time,
+            loaded_seq, 'load-reorg'
+        from reorged
+        """,
         f"""
         delete from raw.onchain_transfers
         where cast(block_time as date) >= date '{day_before}'
         """,
         f"""
-        insert into raw.onchain_transfers
+        insert into raw.onchain_transfers ({TRANSFER_COLUMNS})
         select
             chain_id, network, token_address, block_number,
             '0xdead' || substr(block_hash, 7) as block_hash, block_time,
@@ -224,7 +237,7 @@ def test_incremental_builds_equal_full_refresh(tmp_path: Path) -> None:
     )
     _dbt(warehouse, tmp_path, *MODELS_ONLY)
     rebuild_all, cut_date, reason = _last_cut(warehouse)
-    assert not rebuild_all and cut_date == date(2026, 4, 5) and "loads" in reason, reason
+    assert not rebuild_all and cut_date == date(2026, 4, 5) and "deleted" in reason, reason
     con = duckdb.connect(str(warehouse))
     try:
         left = con.execute(
@@ -279,3 +292,112 @@ def test_registry_change_rebuilds_everything(tmp_path: Path) -> None:
     rebuild_all, _, reason = _last_cut(warehouse)
     assert rebuild_all and reason == "registry or vars changed", reason
     _assert_same_as_full_refresh(warehouse, tmp_path, "registry")
+
+
+def test_late_rows_and_deletions_are_read_from_the_change_log(tmp_path: Path) -> None:
+    """The cuts read only raw rows and deletions above the last run's watermark: late-loaded
+    rows for an old day cut at that day; a logged deletion of an old day's row cuts there; a
+    delete that bypasses the deletion log is noticed (the row count does not add up) and
+    everything is rebuilt. Each step equals a full refresh."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        generate_raw(con, transfers=1200, days=10, wallets=8, start=START, pending_blocks=100)
+    finally:
+        con.close()
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+
+    # 1. a backfill loads rows of an old day late (new load, rows above the watermark)
+    _execute(
+        warehouse,
+        f"""
+        insert into raw.onchain_transfers ({TRANSFER_COLUMNS})
+        select
+            chain_id, network, token_address, block_number, block_hash, block_time,
+            '0x1a7e' || substr(tx_hash, 7), tx_index, log_index, from_address, to_address,
+            amount_raw, true, 'backfill', 'load-late'
+        from raw.onchain_transfers
+        where cast(block_time as date) = date '2026-03-28' and hash(tx_hash) % 4 = 0
+        """,
+    )
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, cut_date, reason = _last_cut(warehouse)
+    assert not rebuild_all and cut_date == date(2026, 3, 28) and "loaded" in reason, reason
+    _assert_same_as_full_refresh(warehouse, tmp_path, "late rows")
+
+    # 2. the loader deletes (and logs) rows of another old day
+    old_day = "where cast(block_time as date) = date '2026-03-30' and hash(tx_hash) % 3 = 0"
+    _execute(
+        warehouse,
+        f"""
+        insert into raw.onchain_transfer_deletions (
+            chain_id, network, token_address, tx_hash, log_index, block_number, block_time,
+            loaded_seq, load_id
+        )
+        select
+            chain_id, network, token_address, tx_hash, log_index, block_number, block_time,
+            loaded_seq, 'load-delete'
+        from raw.onchain_transfers {old_day}
+        """,
+        f"delete from raw.onchain_transfers {old_day}",
+    )
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, cut_date, reason = _last_cut(warehouse)
+    assert not rebuild_all and cut_date == date(2026, 3, 30) and "deleted" in reason, reason
+    _assert_same_as_full_refresh(warehouse, tmp_path, "logged deletion")
+
+    # 3. nothing changed in raw: only the still pending last day is recomputed
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    assert _last_cut(warehouse) == (False, date(2026, 4, 3), "pending movements")
+
+    # 4. a delete without the deletion log: noticed, everything rebuilt, still exact
+    _execute(
+        warehouse,
+        "delete from raw.onchain_transfers "
+        "where cast(block_time as date) = date '2026-03-29' and hash(tx_hash) % 5 = 0",
+    )
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, _, reason = _last_cut(warehouse)
+    assert rebuild_all and reason == "raw changed outside the change log", reason
+    _assert_same_as_full_refresh(warehouse, tmp_path, "unlogged deletion")
+
+
+def test_warehouses_before_the_change_log_are_migrated(tmp_path: Path) -> None:
+    """init_warehouse adds loaded_seq to an existing raw.onchain_transfers (every old row
+    numbered) and the deletion log; the new loader's rows are numbered above them."""
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.onchain_transfers (chain_id bigint not null, network varchar "
+            "not null, token_address varchar not null, block_number bigint not null, "
+            "block_hash varchar not null, block_time timestamptz not null, tx_hash varchar "
+            "not null, tx_index integer not null, log_index integer not null, from_address "
+            "varchar not null, to_address varchar not null, amount_raw decimal(38, 0) not null, "
+            "is_final boolean not null, source_ref varchar not null, load_id varchar not null, "
+            "primary key (chain_id, tx_hash, log_index))"
+        )
+        row = "1, 'ethereum', '0xt', 1, '0xb', timestamptz '2026-01-01 00:00:00+00'"
+        con.execute(
+            "insert into raw.onchain_transfers values "
+            f"({row}, '0x1', 0, 0, '0xa', '0xb', 5, true, 'old', 'load-1'), "
+            f"({row}, '0x2', 0, 0, '0xa', '0xb', 7, true, 'old', 'load-1')"
+        )
+        init_warehouse(con)
+        init_warehouse(con)  # idempotent
+        old = con.execute(
+            "select count(distinct loaded_seq), count(loaded_seq) from raw.onchain_transfers"
+        ).fetchone()
+        assert old == (2, 2)
+        con.execute(
+            f"insert into raw.onchain_transfers ({TRANSFER_COLUMNS}) values "
+            f"({row}, '0x3', 0, 0, '0xa', '0xb', 9, true, 'new', 'load-2')"
+        )
+        newest, oldest_max = con.execute(
+            "select max(loaded_seq) filter (where load_id = 'load-2'), "
+            "max(loaded_seq) filter (where load_id = 'load-1') from raw.onchain_transfers"
+        ).fetchone()
+        assert newest > oldest_max
+        assert con.execute("select count(*) from raw.onchain_transfer_deletions").fetchone() == (0,)
+    finally:
+        con.close()

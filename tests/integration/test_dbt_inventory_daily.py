@@ -146,7 +146,9 @@ def _load_fixture(path: Path) -> None:
             ],
         )
         con.executemany(
-            f"insert into raw.onchain_transfers values ({', '.join(['?'] * 15)})",
+            "insert into raw.onchain_transfers (chain_id, network, token_address, block_number, "
+            "block_hash, block_time, tx_hash, tx_index, log_index, from_address, to_address, "
+            f"amount_raw, is_final, source_ref, load_id) values ({', '.join(['?'] * 15)})",
             [list(row) for row in TRANSFERS],
         )
         con.executemany(

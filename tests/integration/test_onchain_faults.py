@@ -37,7 +37,7 @@ SHARES = {
     "short": 0.20,
 }
 RAW = {
-    "raw.onchain_transfers": "* exclude (source_ref, load_id)",
+    "raw.onchain_transfers": "* exclude (source_ref, load_id, loaded_seq)",
     "raw.onchain_day_blocks": "*",
     "raw.onchain_balances": "* exclude (load_id)",
 }

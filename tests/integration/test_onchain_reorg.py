@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 UNIT = 10**6
 RAW_COLUMNS = {
-    "raw.onchain_transfers": "* exclude (source_ref, load_id)",
+    "raw.onchain_transfers": "* exclude (source_ref, load_id, loaded_seq)",
     "raw.onchain_day_blocks": "* exclude (final_block)",
     "raw.onchain_balances": "* exclude (load_id)",
 }
@@ -170,6 +170,11 @@ def test_reorg_of_the_pending_tail_equals_a_clean_ingest(chain_and_config, tmp_p
     assert again.tail_days == [days[2]]
     assert again.cached_days >= 1  # day 1 came from raw.onchain_day_blocks (hash re-verified)
     assert again.transfers_deleted == 4  # T2 and T4 gone; T1 and T3 moved to another block
+    with duckdb.connect(str(old), read_only=True) as con:
+        logged = con.execute(
+            "select count(*), count(distinct load_id) from raw.onchain_transfer_deletions"
+        ).fetchone()
+    assert logged == (4, 1)  # each deleted row is in the deletion log (dbt's incremental cuts)
 
     clean = tmp_path / "clean.duckdb"
     _sync(config, clean, node.url, days, "clean")
@@ -217,7 +222,7 @@ def test_a_shorter_chain_leaves_no_rows_of_blocks_that_no_longer_exist(chain_and
     clean = tmp_path / "clean.duckdb"
     _sync(config, clean, node.url, days, "clean")
     # a block once final stays final (the clean ingest sees a lower head): compare the rest
-    strip = "* exclude (source_ref, load_id, is_final)"
+    strip = "* exclude (source_ref, load_id, loaded_seq, is_final)"
     with (
         duckdb.connect(str(old), read_only=True) as a,
         duckdb.connect(str(clean), read_only=True) as b,

@@ -5,9 +5,11 @@
         unique_key=['run_seq', 'network'],
         full_refresh=false,
         on_schema_change='append_new_columns',
+        post_hook="{{ inventory_snapshot_synced_days() }}",
     )
 }}
 -- depends_on: {{ ref('stg_onchain__transfers') }}
+-- depends_on: {{ ref('stg_onchain__transfer_deletions') }}
 -- depends_on: {{ ref('stg_onchain__day_blocks') }}
 {#
     The change log of the incremental inventory models: one row per dbt run × network with the
@@ -15,15 +17,20 @@
     nothing changed) or `rebuild_all`. See macros/incremental_cuts.sql for how the models
     consume it. Kept across full refreshes (it is a log); `--full-refresh` logs rebuild_all.
 
-    A day is cut when, for the network:
+    What changed in raw is read from the loader's change log, never by scanning raw: every raw
+    transfer has a `loaded_seq` (raw.onchain_change_seq at insert) and every deleted row is in
+    raw.onchain_transfer_deletions with its `deleted_seq`. Each run records the highest number
+    it saw (`raw_watermark`) and the network's raw row count; the next run reads only rows and
+    deletions above it. A day is cut when, for the network:
     - a movement of that day is still pending (its block may become final or be reorged away);
-    - raw holds rows of a load (`load_id`) the movements do not hold yet (a new day, a
-      re-read block range after a reorg, a backfill), or a load whose rows in raw no longer
-      match the movements (count and block numbers: rows deleted by a reorg);
+    - a raw row of that day was inserted, or deleted, since the last run (a new day, a re-read
+      block range after a reorg, a backfill or late-loaded rows for an old day);
     - the day is one of the last `var('inventory_lookback_days')` days (default 0: none);
-    - its synced-day row (stg_onchain__day_blocks) differs from the one inventory_daily shows,
-      or the day is new, or gone.
-    Everything is rebuilt on the first run, on `--full-refresh`, when a model's table is
+    - its synced-day row (stg_onchain__day_blocks) differs from the one the last run saw
+      (table `inventory_synced_days` beside this one), or the day is new, or gone.
+    The row count must add up (last count + rows inserted since − older rows deleted since):
+    when it does not, raw was changed outside the change log and everything is rebuilt.
+    Everything is also rebuilt on the first run, on `--full-refresh`, when a model's table is
     missing or lacks the columns this logic reads, and when the registry (networks, wallets)
     or the vars (reporting_timezone, start_date) differ from the previous run's.
 -#}
@@ -34,8 +41,20 @@
     and not inventory_full_refresh()
     and 'load_id' in inventory_column_names(movements)
     and 'day_last_block' in inventory_column_names(daily)
+    and 'raw_watermark' in inventory_column_names(this)
 ) -%}
 {%- set lookback_days = var('inventory_lookback_days', 0) | int -%}
+{#- the lowest watermark of the networks' last runs: a literal, so that the scans of raw and
+    of the deletion log skip every row group below it (the exact filter is per network) -#}
+{%- set watermark_floor = inventory_query_date(
+    "select coalesce(min(raw_watermark), -1) from (select network, raw_watermark, "
+    ~ "row_number() over (partition by network order by run_seq desc) as recency "
+    ~ "from " ~ this ~ " where inputs_fingerprint is not null) as last_runs "
+    ~ "where recency = 1"
+) if has_state else none -%}
+{%- set synced_snapshot = (
+    inventory_existing_relation_named(inventory_synced_days_relation()) if has_state else none
+) -%}
 
 with
 
@@ -87,6 +106,36 @@ fingerprints as (
 
 ),
 
+-- raw now: rows per network, and the highest change number in raw and the deletion log.
+-- (Each CTE reads its staging view itself: a CTE read by several would be materialised,
+-- i.e. all of raw copied once per run.)
+raw_counts as (
+
+    select
+        transfers.network,
+        count(*) as raw_row_count
+
+    from {{ ref('stg_onchain__transfers') }} as transfers
+    group by transfers.network
+
+),
+
+raw_watermark as (
+
+    select
+        greatest(
+            coalesce((
+                select max(transfers.loaded_seq)
+                from {{ ref('stg_onchain__transfers') }} as transfers
+            ), 0),
+            coalesce((
+                select max(deletions.deleted_seq)
+                from {{ ref('stg_onchain__transfer_deletions') }} as deletions
+            ), 0)
+        ) as raw_watermark
+
+),
+
 {% if has_state %}
 
 previous as (
@@ -94,6 +143,8 @@ previous as (
     select
         network,
         inputs_fingerprint,
+        raw_watermark,
+        raw_row_count,
         row_number() over (partition by network order by run_seq desc) as recency
 
     from {{ this }}
@@ -101,80 +152,94 @@ previous as (
 
 ),
 
-movements as (
-
-    select * from {{ movements }}
-
-),
-
-transfers as (
-
-    select * from {{ ref('stg_onchain__transfers') }}
-
-),
-
--- raw rows of the configured token, per load
-raw_loads as (
-
-    select
-        transfers.network,
-        transfers.load_id,
-        count(*) as n_transfers,
-        cast(sum(transfers.block_number) as decimal(38, 0)) as sum_block_number,
-        min(transfers.block_time) as first_block_time
-
-    from transfers
-
-    inner join networks
-        on
-            transfers.network = networks.network
-            and transfers.chain_id = networks.chain_id
-            and transfers.token_address = networks.token_address
-
-    group by transfers.network, transfers.load_id
-
-),
-
--- the same per load from the movements (a transfer is one `in` row, or its `out` row when
--- the receiver is not a registry wallet)
-movement_loads as (
+last_runs as (
 
     select
         network,
-        load_id,
-        count(*) as n_transfers,
-        cast(sum(block_number) as decimal(38, 0)) as sum_block_number,
-        min(block_date) as first_block_date
+        raw_watermark,
+        raw_row_count
 
-    from movements
-    where direction = 'in' or not is_counterparty_registry_wallet
-    group by network, load_id
+    from previous
+    where recency = 1
 
 ),
 
-changed_loads as (
+-- rows inserted since the network's last run
+inserted as (
 
     select
-        coalesce(raw_loads.network, movement_loads.network) as network,
-        movement_loads.first_block_date,
-        raw_loads.first_block_time
+        transfers.network,
+        count(*) as n_rows,
+        min(transfers.block_time) as first_block_time
 
-    from raw_loads
+    from {{ ref('stg_onchain__transfers') }} as transfers
 
-    full outer join movement_loads
-        on
-            raw_loads.network = movement_loads.network
-            and raw_loads.load_id = movement_loads.load_id
+    inner join last_runs
+        on transfers.network = last_runs.network
 
     where
-        raw_loads.load_id is null
-        or movement_loads.load_id is null
-        or raw_loads.n_transfers != movement_loads.n_transfers
-        or raw_loads.sum_block_number != movement_loads.sum_block_number
+        transfers.loaded_seq > last_runs.raw_watermark
+        and transfers.loaded_seq > {{ watermark_floor }}
+
+    group by transfers.network
+
+),
+
+-- rows deleted since the network's last run; n_older = those the last run had counted
+deleted as (
+
+    select
+        deletions.network,
+        count(
+            case when deletions.loaded_seq <= last_runs.raw_watermark then 1 end
+        ) as n_older,
+        min(deletions.block_time) as first_block_time
+
+    from {{ ref('stg_onchain__transfer_deletions') }} as deletions
+
+    inner join last_runs
+        on deletions.network = last_runs.network
+
+    where
+        deletions.deleted_seq > last_runs.raw_watermark
+        and deletions.deleted_seq > {{ watermark_floor }}
+
+    group by deletions.network
+
+),
+
+-- networks whose raw rows do not add up: changed without the change log
+unexplained as (
+
+    select networks.network
+
+    from networks
+
+    left join last_runs
+        on networks.network = last_runs.network
+
+    left join raw_counts
+        on networks.network = raw_counts.network
+
+    left join inserted
+        on networks.network = inserted.network
+
+    left join deleted
+        on networks.network = deleted.network
+
+    where
+        last_runs.raw_row_count is null
+        or coalesce(raw_counts.raw_row_count, 0) != last_runs.raw_row_count
+        + coalesce(inserted.n_rows, 0) - coalesce(deleted.n_older, 0)
 
 ),
 
 shown_days as (
+
+    {%- if synced_snapshot is not none %}
+
+    select * from {{ synced_snapshot }}
+    {%- else %}
 
     select distinct
         network,
@@ -184,20 +249,13 @@ shown_days as (
         is_final
 
     from {{ daily }}
+    {%- endif %}
 
 ),
 
 synced_days as (
 
-    select
-        network,
-        block_date as as_of_date,
-        last_block_number as day_last_block,
-        is_day_complete,
-        is_final
-
-    from {{ ref('stg_onchain__day_blocks') }}
-    where block_date >= cast('{{ var("start_date") }}' as date)
+    {{ inventory_synced_days_sql() }}
 
 ),
 
@@ -229,26 +287,24 @@ cut_candidates as (
         network,
         block_date as cut_date,
         'pending movements' as reason
-    from movements
+    from {{ movements }} as movements
     where not is_final
 
     union all
 
     select
         network,
-        first_block_date as cut_date,
-        'loads changed' as reason
-    from changed_loads
-    where first_block_date is not null
+        {{ to_local_date('first_block_time') }} as cut_date,
+        'rows loaded' as reason
+    from inserted
 
     union all
 
     select
         network,
         {{ to_local_date('first_block_time') }} as cut_date,
-        'loads changed' as reason
-    from changed_loads
-    where first_block_time is not null
+        'rows deleted' as reason
+    from deleted
 
     union all
 
@@ -266,7 +322,7 @@ cut_candidates as (
         network,
         {{ add_days('max(block_date)', 1 - lookback_days) }} as cut_date,
         'lookback' as reason
-    from movements
+    from {{ movements }} as movements
     group by network
     {%- endif %}
 
@@ -289,12 +345,15 @@ decided as (
     select
         fingerprints.network,
         previous.inputs_fingerprint is null
-        or previous.inputs_fingerprint != fingerprints.inputs_fingerprint as rebuild_all,
+        or previous.inputs_fingerprint != fingerprints.inputs_fingerprint
+        or unexplained.network is not null as rebuild_all,
         cuts.cut_date,
         case
             when previous.inputs_fingerprint is null then 'first run of the network'
             when previous.inputs_fingerprint != fingerprints.inputs_fingerprint
                 then 'registry or vars changed'
+            when unexplained.network is not null
+                then 'raw changed outside the change log'
             else coalesce(cuts.reason, 'nothing changed')
         end as reason,
         fingerprints.inputs_fingerprint
@@ -305,6 +364,9 @@ decided as (
         on
             fingerprints.network = previous.network
             and previous.recency = 1
+
+    left join unexplained
+        on fingerprints.network = unexplained.network
 
     left join cuts
         on fingerprints.network = cuts.network
@@ -340,13 +402,22 @@ final as (
             cast(1 as bigint) as run_seq,
         {%- endif %}
         cast('{{ invocation_id }}' as string) as invocation_id,
-        cast(network as string) as network,
-        cast(rebuild_all as boolean) as rebuild_all,
-        cast(case when rebuild_all then null else cut_date end as date) as cut_date,
-        cast(reason as string) as reason,
-        cast(inputs_fingerprint as string) as inputs_fingerprint
+        cast(decided.network as string) as network,
+        cast(decided.rebuild_all as boolean) as rebuild_all,
+        cast(
+            case when decided.rebuild_all then null else decided.cut_date end as date
+        ) as cut_date,
+        cast(decided.reason as string) as reason,
+        cast(decided.inputs_fingerprint as string) as inputs_fingerprint,
+        cast(raw_watermark.raw_watermark as bigint) as raw_watermark,
+        cast(coalesce(raw_counts.raw_row_count, 0) as bigint) as raw_row_count
 
     from decided
+
+    cross join raw_watermark
+
+    left join raw_counts
+        on decided.network = raw_counts.network
 
 )
 

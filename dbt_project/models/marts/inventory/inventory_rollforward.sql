@@ -29,7 +29,8 @@
     in inventory_daily's pending columns). Wallets for now; custodian and exchange locations
     union in with the same columns.
 
-    How: the final movements are summed per wallet and day; every such day goes to the first
+    How: the final movements are summed per wallet and day (int_inventory__wallet_daily_flows,
+    incremental); every such day goes to the first
     period (of each type) whose reported_through_date is on or after it. A period's flows are
     its days from reported_from_date on; its opening is the opening of the first period plus
     everything of the periods before it plus its days before reported_from_date; closing =
@@ -42,10 +43,9 @@
 
 with
 
-movements as (
+daily_flows as (
 
-    select * from {{ ref('int_inventory__wallet_movements') }}
-    where is_final
+    select * from {{ ref('int_inventory__wallet_daily_flows') }}
 
 ),
 
@@ -165,43 +165,30 @@ recomputed_periods as (
 daily as (
 
     select
-        movements.network,
-        movements.address,
-        movements.block_date,
-        {%- for column, direction, movement_type in [
-            ('inflows_external', 'in', 'external'),
-            ('outflows_external', 'out', 'external'),
-            ('transfers_in_internal', 'in', 'internal'),
-            ('transfers_out_internal', 'out', 'internal'),
-            ('mints', 'in', 'mint'),
-            ('burns', 'out', 'burn'),
-        ] %}
-        cast(sum(case
-            when
-                movements.direction = '{{ direction }}'
-                and movements.movement_type = '{{ movement_type }}'
-                then movements.amount
-            else cast(0 as decimal(38, 18))
-        end) as decimal(38, 18)) as {{ column }},
-        {%- endfor %}
+        daily_flows.network,
+        daily_flows.address,
+        daily_flows.block_date,
+        daily_flows.inflows_external,
+        daily_flows.outflows_external,
+        daily_flows.transfers_in_internal,
+        daily_flows.transfers_out_internal,
+        daily_flows.mints,
+        daily_flows.burns,
+        daily_flows.net_amount
 
-        cast(sum(movements.signed_amount) as decimal(38, 18)) as net_amount
-
-    from movements
+    from daily_flows
 
     left join kept_network_through
-        on movements.network = kept_network_through.network
+        on daily_flows.network = kept_network_through.network
 
     where
         (
             kept_network_through.reported_through_date is null
-            or movements.block_date > kept_network_through.reported_through_date
+            or daily_flows.block_date > kept_network_through.reported_through_date
         )
         {%- if kept_floor is not none %}
-        and movements.block_date > cast('{{ kept_floor }}' as date)
+        and daily_flows.block_date > cast('{{ kept_floor }}' as date)
         {%- endif %}
-
-    group by movements.network, movements.address, movements.block_date
 
 ),
 

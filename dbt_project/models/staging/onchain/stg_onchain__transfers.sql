@@ -35,7 +35,8 @@ renamed as (
 
         ---------- provenance
         cast(source_ref as string) as source_ref,
-        cast(load_id as string) as load_id
+        cast(load_id as string) as load_id,
+        cast(loaded_seq as bigint) as loaded_seq
 
     from source
 
