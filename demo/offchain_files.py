@@ -8,13 +8,16 @@ network's node and writes into the landing folders what an operator would receiv
 * **Kraken** monthly ledger exports of the trading account (its deposit address receives
   ``ops-hot`` payments on chain); USD1 is sold for USD mid-month (two legs, fee on the USD leg);
 * the **internal ledger** (monthly exports): client liabilities per customer from the on-chain
-  customer deposits and withdrawals, and the operator's custody and exchange accounts;
+  customer deposits and withdrawals, and the operator's custody and exchange accounts and its
+  ``ops-hot`` wallet (every on-chain movement, with its tx hash);
 * **CoinGecko** and **CoinMarketCap** daily USD1 prices near 1.0000.
 
 Deliberate faults, for the marts and checks to find:
 * the October Fireblocks statement misses October's last vault withdrawal (balance too high);
-* a Kraken withdrawal on the last day of October is still in transit at month end (booked in
-  the exchange and the ledger, not on chain by the month end);
+* a Kraken withdrawal on the last day of October is still in transit at month end: booked in
+  the exchange and the ledger (its ``ops-hot`` leg with the tx hash the venue reported), on
+  chain early in November (the scenario's exchange-withdrawal transfer from the Kraken address
+  to ``ops-hot``), so the reconciliation must *explain* it, not report a break;
 * the August Fireblocks statement is dropped twice (the second copy renamed): a duplicate;
 * the September Fireblocks statement comes first wrong, then corrected (supersedes);
 * one Kraken export is malformed (a cut-off last line): quarantined whole.
@@ -131,6 +134,23 @@ class _Writer:
         self.network = network.name
         self.written: list[Path] = []
         self.customers: dict[str, str] = {}
+        self.ops_hot_account = next(
+            (a.id for a in files.ledger_accounts if a.location_id == self.ops), None
+        )
+        # the Kraken withdrawal's on-chain leg: the first transfer from the Kraken address to a
+        # registry wallet after October (local); None when the chain has none
+        october = next((d for d in _month_ends(self.start, self.end) if d.month == 10), None)
+        self.kraken_return = next(
+            (
+                t
+                for t in transfers
+                if october is not None
+                and t.from_address == self.kraken.address
+                and t.to_address in self.registry
+                and t.block_time > self.local_end(october)
+            ),
+            None,
+        )
 
     # ---- helpers ---------------------------------------------------------------------------
     def tokens(self, raw: int) -> Decimal:
@@ -327,6 +347,8 @@ class _Writer:
                 )
             elif kind == "withdraw" and usd1 > 1000:
                 amount = (usd1 * data["fraction"]).quantize(Decimal("0.01"))
+                if self.kraken_return is not None:
+                    amount = self.tokens(self.kraken_return.amount_raw)
                 fee = Decimal("1.00")
                 usd1 -= amount + fee
                 rows.append(
@@ -460,20 +482,55 @@ class _Writer:
                         "amount": amount,
                     }
                 )
+            ops_side = (t.to_address == self.ops) - (t.from_address == self.ops)
+            returned = self.kraken_return is not None and t.tx_hash == self.kraken_return.tx_hash
+            if self.ops_hot_account and ops_side and not returned:
+                rows.append(
+                    {
+                        **base,
+                        "account_id": self.ops_hot_account,
+                        "owner_type": "operating",
+                        "entry_type": "deposit" if ops_side > 0 else "withdrawal",
+                        "amount": amount * ops_side,
+                    }
+                )
         for r in kraken_rows:
             if r["asset"] != "USD1" or not r["txid"] or r["type"] == "deposit":
                 continue
+            base = {"posted_at": r["time"], "network": self.network, "owner_type": "operating"}
+            withdrawal = r["type"] != "trade"
             rows.append(
                 {
-                    "posted_at": r["time"],
+                    **base,
                     "tx_hash": None,
-                    "network": self.network,
                     "account_id": "exchange-kraken",
-                    "owner_type": "operating",
-                    "entry_type": "trade" if r["type"] == "trade" else "withdrawal",
-                    "amount": r["amount"] - r["fee"],
+                    "entry_type": "withdrawal" if withdrawal else "trade",
+                    "amount": r["amount"] if withdrawal else r["amount"] - r["fee"],
                 }
             )
+            if withdrawal and r["fee"]:
+                rows.append(
+                    {
+                        **base,
+                        "tx_hash": None,
+                        "network": None,
+                        "account_id": "exchange-kraken",
+                        "entry_type": "fee",
+                        "amount": -r["fee"],
+                    }
+                )
+            if withdrawal and self.kraken_return is not None and self.ops_hot_account:
+                # the receiving wallet's leg, booked with the withdrawal and the tx hash the
+                # venue reported; the chain has it only after the month end
+                rows.append(
+                    {
+                        **base,
+                        "tx_hash": self.kraken_return.tx_hash,
+                        "account_id": self.ops_hot_account,
+                        "entry_type": "transfer",
+                        "amount": -r["amount"],
+                    }
+                )
         rows.sort(key=lambda r: (r["posted_at"], r["account_id"], r["amount"]))
         for i, r in enumerate(rows, start=1):
             r["entry_id"] = f"LE-{i:06d}"
@@ -516,7 +573,7 @@ class _Writer:
                             f"Customer {number}" if customer else "",
                             f"customer{number}@example.com" if customer else "",
                             "",
-                            r["network"],
+                            r["network"] or "",
                             r["tx_hash"] or "",
                             "",
                         ]

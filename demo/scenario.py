@@ -394,6 +394,7 @@ class _Scenario:
         self.automine = bool(self.chain.call("anvil_getAutomine", []))
         self.chain.call("evm_setAutomine", [False])
         senders = [ISSUER, *self.wallet.values(), self.market_maker, self.partner, *self.customers]
+        senders.append(self.vendors[6])  # the exchange account's address (exchange_withdrawal)
         for sender in senders:
             self.chain.fund(sender)
         self.deploy(deploy_ts)
@@ -622,6 +623,15 @@ class _Scenario:
             self.nft_transfer(treasury, self.vendors[0], 1)
             self.nft_transfer(self.market_maker, self.wallet["ops-hot"], 2)
 
+        def exchange_withdrawal() -> None:
+            # the operator's exchange account (its deposit address, vendor-07) sends to ops-hot
+            # what the exchange and the ledger booked the evening before, at the month end:
+            # in transit over it (demo/offchain_files.py books it)
+            venue = self.vendors[6]
+            amount = min(self.tokens(50_000), self.usd1.available(venue))
+            if amount > 0:
+                self.transfer(venue, self.wallet["ops-hot"], amount)
+
         plan: dict[tuple[date, int], list[Callable[[], None]]] = {
             (active[0], 0): [first_mint],
             (active[0], 1): [lambda: self.transfer(treasury, cold, self.tokens(4_000_000))],
@@ -632,6 +642,9 @@ class _Scenario:
             (mid, 1): [lambda: self.transfer(treasury, cold, self.tokens(1_500_000))],
             (late, 1): [burn],
         }
+        month_starts = [i for i in range(1, n) if active[i].month != active[i - 1].month]
+        if month_starts:
+            plan.setdefault((active[month_starts[-1]], 0), []).append(exchange_withdrawal)
         if self.bridge:
             busy = {0, n // 2, (n * 7) // 10}
             for k, index in enumerate(i for i in BRIDGE_DAYS if i < n and i not in busy):
@@ -643,6 +656,7 @@ class _Scenario:
             zero_transfer: "zero-transfer",
             nft_mints: "nft-mint",
             nft_moves: "nft-move",
+            exchange_withdrawal: "exchange-withdrawal",
         }
         return plan
 

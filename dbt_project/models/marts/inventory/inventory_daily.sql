@@ -3,7 +3,10 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        pre_hook="{{ inventory_delete_from_cut('as_of_date') }}",
+        pre_hook=[
+            "{{ inventory_delete_from_cut('as_of_date') }}",
+            "{{ inventory_delete_offchain_rows() }}",
+        ],
         post_hook="{{ inventory_record_watermark() }}",
     )
 }}
@@ -11,11 +14,15 @@
 {%- set cut_floor = inventory_cut_floor() %}
 {#
     The public daily inventory. Grain: as_of_date × network × location_id.
-    Wallets only for now; custodian, exchange and contract locations will be unioned in with the
-    same columns.
+    Registry wallets (from final on-chain transfers; a wallet declared in contract_locations is
+    a `contract` location whose whole balance is locked) and custodian and exchange accounts
+    (int_inventory__offchain_daily_positions: the latest statement carried forward plus later
+    movements, or the exchange's entries), with the same columns; source_as_of_at and
+    source_age_days say how old an off-chain figure is.
 
-    Incremental: days from the cut on (int_inventory__incremental_cuts) are deleted and read
-    again from the daily positions; a registry change rebuilds everything.
+    Incremental: wallet days from the cut on (int_inventory__incremental_cuts) are deleted and
+    read again from the daily positions; a registry change rebuilds everything. Off-chain rows
+    are all deleted and inserted again on every run (inventory_delete_offchain_rows).
 -#}
 
 with
@@ -64,6 +71,18 @@ day_blocks as (
 
 ),
 
+contracts as (
+
+    select * from {{ ref('stg_registry__contract_locations') }}
+
+),
+
+offchain as (
+
+    select * from {{ ref('int_inventory__offchain_daily_positions') }}
+
+),
+
 wallet_inventory as (
 
     select
@@ -73,7 +92,8 @@ wallet_inventory as (
         networks.chain_id,
         networks.token_symbol as asset,
         networks.token_address,
-        'wallet' as location_type,
+        -- a registry wallet declared a contract location: its whole balance is locked
+        case when contracts.address is null then 'wallet' else 'contract' end as location_type,
         positions.address as location_id,
         wallets.wallet_label as location_label,
         wallets.custody_provider,
@@ -82,9 +102,12 @@ wallet_inventory as (
         positions.balance,
         positions.pending_in,
         positions.pending_out,
-        -- not known for wallets yet: issuer freezes and contract locks come with their sources
+        -- not known for wallets yet: issuer freezes come with their source
         cast(0 as decimal(38, 18)) as frozen,
-        cast(0 as decimal(38, 18)) as locked,
+        case
+            when contracts.address is null then cast(0 as decimal(38, 18))
+            else positions.balance
+        end as locked,
         positions.balance_raw,
         positions.inflow,
         positions.outflow,
@@ -92,7 +115,9 @@ wallet_inventory as (
         positions.last_movement_at,
         day_blocks.last_block_number as day_last_block,
         day_blocks.is_day_complete,
-        day_blocks.is_final
+        day_blocks.is_final,
+        cast(null as timestamp with time zone) as source_as_of_at,
+        cast(null as integer) as source_age_days
 
     from positions
 
@@ -108,6 +133,72 @@ wallet_inventory as (
         on
             positions.network = day_blocks.network
             and positions.as_of_date = day_blocks.block_date
+
+    left join contracts
+        on
+            positions.network = contracts.network
+            and positions.address = contracts.address
+
+),
+
+offchain_inventory as (
+
+    select
+        offchain.as_of_date,
+        offchain.entity,
+        offchain.network,
+        networks.chain_id,
+        networks.token_symbol as asset,
+        networks.token_address,
+        offchain.location_type,
+        offchain.location_id,
+        offchain.location_label,
+        offchain.custody_provider,
+        offchain.purpose,
+        offchain.ownership,
+        offchain.balance,
+        offchain.pending_in,
+        offchain.pending_out,
+        offchain.frozen,
+        offchain.locked,
+        -- base units of the off-chain balance (exact when it has at most `decimals` places;
+        -- assert_inventory_daily_balance_is_balance_raw_scaled catches one that has more).
+        -- Whole and fractional parts are scaled apart: DECIMAL(38,18) * 10^18 would keep 18
+        -- places and overflow from 10^20 base units (100 tokens of an 18-decimal token).
+        cast(trunc(offchain.balance) as decimal(38, 0))
+        * {{ token_unit_multiplier('networks.token_decimals') }}
+        + cast(
+            (offchain.balance - trunc(offchain.balance))
+            * {{ token_unit_multiplier('networks.token_decimals') }}
+            as decimal(38, 0)
+        ) as balance_raw,
+        offchain.inflow,
+        offchain.outflow,
+        offchain.transfer_count,
+        offchain.last_movement_at,
+        day_blocks.last_block_number as day_last_block,
+        day_blocks.is_day_complete,
+        day_blocks.is_final,
+        offchain.source_as_of_at,
+        offchain.source_age_days
+
+    from offchain
+
+    inner join networks
+        on offchain.network = networks.network
+
+    inner join day_blocks
+        on
+            offchain.network = day_blocks.network
+            and offchain.as_of_date = day_blocks.block_date
+
+),
+
+locations as (
+
+    select * from wallet_inventory
+    union all
+    select * from offchain_inventory
 
 ),
 
@@ -144,9 +235,11 @@ final as (
         last_movement_at,
         cast(day_last_block as bigint) as day_last_block,
         cast(is_day_complete as boolean) as is_day_complete,
-        cast(is_final as boolean) as is_final
+        cast(is_final as boolean) as is_final,
+        source_as_of_at,
+        cast(source_age_days as integer) as source_age_days
 
-    from wallet_inventory
+    from locations
 
 )
 

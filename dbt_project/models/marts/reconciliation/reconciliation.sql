@@ -1,35 +1,62 @@
 {#-
     The public reconciliation. Grain: as_of_date × network × location_id × comparison.
-    Each comparison is an intermediate model of the same shape, unioned below: add a comparison
-    by adding its model to `comparisons`. Status and break age are computed here, the same way
-    for every comparison: a row is a break when |difference − explained_in_transit| exceeds its
-    tolerance; a break opened at the first day of the unbroken run of breaks it belongs to.
+    Each comparison is an intermediate model of the same shape, unioned in
+    int_reconciliation__comparisons. Here, the same way for every comparison:
+    - explained_in_transit: the part of the difference that matched movements in flight at
+      the row's cut-off explain (int_reconciliation__in_transit_explanations), and which;
+    - tolerance and max_break_age_days from the configuration (reconciliation.comparisons);
+    - status: matched when |difference| <= tolerance, explained when |difference −
+      explained_in_transit| <= tolerance, else break;
+    - a break opened on the first as_of day of the unbroken run of non-matched rows of its
+      location and comparison it belongs to (a difference first explained, then no longer, is
+      one episode); break_age_days counts from that day.
 -#}
 
 with
 
-transfers_vs_balanceof as (
+comparisons as (
 
-    select * from {{ ref('int_reconciliation__transfers_vs_balanceof') }}
+    select * from {{ ref('int_reconciliation__comparisons') }}
 
 ),
 
-comparisons as (
+explanations as (
 
-    select * from transfers_vs_balanceof
+    select * from {{ ref('int_reconciliation__in_transit_explanations') }}
+
+),
+
+settings as (
+
+    select * from {{ ref('stg_registry__reconciliation_comparisons') }}
 
 ),
 
 measured as (
 
     select
-        *,
-        cast(left_balance - right_balance as decimal(38, 18)) as difference,
-        cast(
-            left_balance - right_balance - explained_in_transit as decimal(38, 18)
-        ) as unexplained_difference
+        comparisons.*,
+        cast(comparisons.left_balance - comparisons.right_balance as decimal(38, 18))
+            as difference,
+        cast(coalesce(explanations.explained_in_transit, 0) as decimal(38, 18))
+            as explained_in_transit,
+        cast(coalesce(explanations.in_transit_item_count, 0) as bigint)
+            as in_transit_item_count,
+        explanations.in_transit_items,
+        cast(coalesce(settings.tolerance, 0) as decimal(38, 18)) as tolerance,
+        cast(coalesce(settings.max_break_age_days, 3) as integer) as max_break_age_days
 
     from comparisons
+
+    left join explanations
+        on
+            comparisons.comparison = explanations.comparison
+            and comparisons.network = explanations.network
+            and comparisons.location_id = explanations.location_id
+            and comparisons.as_of_date = explanations.as_of_date
+
+    left join settings
+        on comparisons.comparison = settings.comparison
 
 ),
 
@@ -37,9 +64,10 @@ classified as (
 
     select
         *,
+        cast(difference - explained_in_transit as decimal(38, 18)) as unexplained_difference,
         case
-            when abs(unexplained_difference) <= tolerance and difference = 0 then 'matched'
-            when abs(unexplained_difference) <= tolerance then 'explained'
+            when abs(difference) <= tolerance then 'matched'
+            when abs(difference - explained_in_transit) <= tolerance then 'explained'
             else 'break'
         end as status
 
@@ -47,12 +75,12 @@ classified as (
 
 ),
 
--- consecutive breaks of one location and comparison form one episode
+-- consecutive non-matched rows of one location and comparison form one episode
 episodes as (
 
     select
         *,
-        sum(case when status = 'break' then 0 else 1 end) over (
+        sum(case when status = 'matched' then 1 else 0 end) over (
             partition by network, location_id, comparison
             order by as_of_date
             rows between unbounded preceding and current row
@@ -66,12 +94,12 @@ opened as (
 
     select
         *,
-        min(case when status = 'break' then as_of_date end) over (
-            partition by network, location_id, comparison, episode
-        ) as break_opened_date,
-        min(case when status = 'break' then observed_at end) over (
-            partition by network, location_id, comparison, episode
-        ) as break_first_observed_at
+        min(as_of_date) over (
+            partition by network, location_id, comparison, episode, status = 'matched'
+        ) as run_opened_date,
+        min(observed_at) over (
+            partition by network, location_id, comparison, episode, status = 'matched'
+        ) as run_first_observed_at
 
     from episodes
 
@@ -96,14 +124,17 @@ final as (
         cast(tolerance as decimal(38, 18)) as tolerance,
         cast(status as string) as status,
         case
-            when status = 'break' then break_first_observed_at
+            when status = 'break' then run_first_observed_at
         end as break_opened_at,
         case
-            when status = 'break'
-                then {{ days_between('break_opened_date', 'as_of_date') }}
+            when status = 'break' then {{ days_between('run_opened_date', 'as_of_date') }}
         end as break_age_days,
         cast(right_block_number as bigint) as right_block_number,
-        observed_at
+        observed_at,
+        cast(case when status = 'break' then run_opened_date end as date) as break_opened_date,
+        cast(max_break_age_days as integer) as max_break_age_days,
+        cast(in_transit_item_count as bigint) as in_transit_item_count,
+        cast(in_transit_items as string) as in_transit_items
 
     from opened
 

@@ -1,0 +1,13 @@
+{#-
+    An exact decimal as text without trailing zeros ('1234.5', '-7', '0'), for sentences
+    in the marts (never for arithmetic).
+-#}
+{% macro decimal_text(expression) -%}
+case
+    when {{ expression }} is null then 'n/a'
+    when {{ expression }} = 0 then '0'
+    when cast({{ expression }} as string) like '%.%'
+        then rtrim(rtrim(cast({{ expression }} as string), '0'), '.')
+    else cast({{ expression }} as string)
+end
+{%- endmacro %}

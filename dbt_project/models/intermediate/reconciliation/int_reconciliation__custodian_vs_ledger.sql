@@ -1,0 +1,114 @@
+{#-
+    Comparison `custodian_vs_ledger`: on every custodian statement day (the latest statement of
+    the local day), the statement's total balance of the network's token (left) against the
+    ledger balance of the ledger accounts mapped to that custodian account, summed over the
+    entries posted at or before the statement's as-of time (right). Days after the last
+    ledger entry are not compared (the ledger has not reported them yet).
+    One row per network × location_id × as_of_date.
+-#}
+
+with
+
+statements as (
+
+    select * from {{ ref('stg_custodian__balances') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_registry__accounts') }}
+    where account_kind = 'custodian'
+
+),
+
+networks as (
+
+    select * from {{ ref('stg_registry__networks') }}
+
+),
+
+ledger as (
+
+    select * from {{ ref('int_reconciliation__ledger_entries') }}
+    where location_type = 'custodian'
+
+),
+
+ledger_coverage as (
+
+    select max(posted_date) as last_posted_date
+    from {{ ref('stg_ledger__entries') }}
+
+),
+
+day_statements as (
+
+    select
+        statements.*,
+        accounts.entity,
+        accounts.network,
+        row_number() over (
+            partition by statements.account_id, statements.statement_date
+            order by statements.statement_at desc
+        ) as recency
+
+    from statements
+
+    inner join accounts
+        on statements.account_id = accounts.account_id
+
+    inner join networks
+        on
+            accounts.network = networks.network
+            and statements.asset = networks.token_symbol
+
+),
+
+compared as (
+
+    select
+        day_statements.statement_date as as_of_date,
+        day_statements.entity,
+        day_statements.network,
+        'custodian' as location_type,
+        day_statements.account_id as location_id,
+        'custodian_vs_ledger' as comparison,
+        'custodian_statement' as left_source,
+        'ledger' as right_source,
+        'custodian' as left_item_source,
+        'ledger' as right_item_source,
+        day_statements.balance as left_balance,
+        cast(coalesce(sum(ledger.amount), 0) as decimal(38, 18)) as right_balance,
+        cast(null as bigint) as right_block_number,
+        day_statements.statement_at as observed_at,
+        {{ instant_after('day_statements.statement_at') }} as cutoff_at
+
+    from day_statements
+
+    cross join ledger_coverage
+
+    left join ledger
+        on
+            day_statements.account_id = ledger.location_id
+            and day_statements.statement_at >= ledger.posted_at
+
+    where
+        day_statements.recency = 1
+        and day_statements.statement_date <= ledger_coverage.last_posted_date
+        and exists (
+            select 1 from ledger as mapped
+            where mapped.location_id = day_statements.account_id
+        )
+
+    group by
+        day_statements.statement_date,
+        day_statements.entity,
+        day_statements.network,
+        day_statements.account_id,
+        day_statements.balance,
+        day_statements.statement_at
+
+)
+
+select * from compared
