@@ -3,8 +3,9 @@ measurement-basis policies (DESIGN.md, "Measurement basis: a policy, not a const
 
 It is the `valuation:` section of the usd1inv configuration (see `ingestion.config.Config`);
 errors name their key (`valuation.policies[1].basis`). ``load_valuation_config`` rewrites
-`raw.valuation_price_sources` and `raw.valuation_policies` from it, which the dbt models
-`stg_prices__price_sources` and `stg_prices__valuation_policies` read.
+`raw.valuation_price_sources`, `raw.valuation_policies` and `raw.valuation_cost_methods` from
+it, which the dbt models `stg_prices__price_sources`, `stg_prices__valuation_policies` and
+`stg_prices__cost_methods` read.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ create table if not exists raw.valuation_policies (
     note varchar,
     primary key (asset, entity, effective_date)
 );
+-- the cost method of each configured entity (valuation.cost_method, cost_method_by_entity)
+create table if not exists raw.valuation_cost_methods (
+    entity varchar not null primary key,
+    cost_method varchar not null
+);
 """
 
 
@@ -64,7 +70,12 @@ class ValuationConfig(_Strict):
         "(sources not listed follow in files.prices.series order)",
     )
     cost_method: CostMethod = Field(
-        default="weighted_average", description="weighted_average (fifo is not implemented)"
+        default="weighted_average",
+        description="how units leave an entity's cost pool: weighted_average (moving average) "
+        "or fifo (first in, first out, by acquisition lot)",
+    )
+    cost_method_by_entity: dict[str, CostMethod] = Field(
+        default_factory=dict, description="entity id -> cost method, overriding cost_method"
     )
     depeg_band_bps: Decimal = Field(
         default=Decimal(50),
@@ -72,13 +83,6 @@ class ValuationConfig(_Strict):
         description="|depeg_bps| above this is reported by the fair_value quality suite",
     )
     policies: list[Policy] = []
-
-    @field_validator("cost_method")
-    @classmethod
-    def _cost_method(cls, value: str) -> str:
-        if value == "fifo":
-            raise ValueError("'fifo' is not implemented yet; use 'weighted_average'")
-        return value
 
     @field_validator("price_sources")
     @classmethod
@@ -105,6 +109,12 @@ class ValuationConfig(_Strict):
                 f"valuation.price_sources: the principal source {principal!r} "
                 "(files.prices.principal_source) must come first"
             )
+        for entity in self.cost_method_by_entity:
+            if entity not in entities:
+                raise ValueError(
+                    f"valuation.cost_method_by_entity.{entity}: not a configured entity "
+                    f"(known: {entities})"
+                )
         seen: set[tuple[str, str, date]] = set()
         for i, policy in enumerate(self.policies):
             if policy.entity not in entities:
@@ -125,6 +135,10 @@ class ValuationConfig(_Strict):
                 )
             seen.add(key)
 
+    def cost_methods(self, entities: list[str]) -> list[tuple[str, str]]:
+        """(entity, cost_method) for every configured entity."""
+        return [(e, self.cost_method_by_entity.get(e, self.cost_method)) for e in entities]
+
     def price_source_order(
         self, series: list[tuple[str, str]], principal: str | None
     ) -> list[tuple[str, str, int]]:
@@ -141,8 +155,9 @@ class ValuationConfig(_Strict):
 
 
 def load_valuation_config(con: duckdb.DuckDBPyConnection, config: Config) -> int:
-    """Replace raw.valuation_price_sources and raw.valuation_policies from the configuration
-    (in the caller's transaction when there is one); return the number of policies."""
+    """Replace raw.valuation_price_sources, raw.valuation_policies and
+    raw.valuation_cost_methods from the configuration (in the caller's transaction when there
+    is one); return the number of policies."""
     prices = config.files.prices
     series = [(s.source, s.asset) for s in prices.series]
     order = config.valuation.price_source_order(series, prices.principal_source)
@@ -152,6 +167,11 @@ def load_valuation_config(con: duckdb.DuckDBPyConnection, config: Config) -> int
     con.execute(DDL)
     con.execute("delete from raw.valuation_price_sources")
     con.execute("delete from raw.valuation_policies")
+    con.execute("delete from raw.valuation_cost_methods")
+    con.executemany(
+        "insert into raw.valuation_cost_methods values (?, ?)",
+        config.valuation.cost_methods([e.id for e in config.entities]),
+    )
     if order:
         con.executemany("insert into raw.valuation_price_sources values (?, ?, ?)", order)
     if policies:

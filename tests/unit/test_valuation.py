@@ -55,8 +55,12 @@ def test_valuation_section_is_optional(tmp_path, demo_data):
     ("change", "message"),
     [
         (
-            lambda v: v.update(cost_method="fifo"),
-            r"valuation\.cost_method: 'fifo' is not implemented yet",
+            lambda v: v.update(cost_method_by_entity={"nobody": "fifo"}),
+            r"valuation\.cost_method_by_entity\.nobody: not a configured entity",
+        ),
+        (
+            lambda v: v.update(cost_method_by_entity={"acme-pay": "lifo"}),
+            r"valuation\.cost_method_by_entity\.acme-pay: Input should be 'weighted_average'",
         ),
         (
             lambda v: v.update(cost_method="lifo"),
@@ -119,6 +123,29 @@ def test_price_source_order_puts_the_principal_first(tmp_path, demo_data):
     # the same configuration twice leaves the same tables
     load_registry_accounts(con, config)
     assert con.execute("select count(*) from raw.valuation_policies").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("section", "method"),
+    [
+        ({"cost_method": "fifo"}, "fifo"),
+        ({"cost_method_by_entity": {"acme-pay": "fifo"}}, "fifo"),
+        ({"cost_method": "fifo", "cost_method_by_entity": {"acme-pay": "weighted_average"}},
+         "weighted_average"),
+        ({}, "weighted_average"),
+    ],
+)  # fmt: skip
+def test_cost_method_per_entity_is_written_for_dbt(tmp_path, demo_data, section, method):
+    demo_data["valuation"].pop("cost_method", None)
+    demo_data["valuation"].update(section)
+    config = load_config(_write(tmp_path, demo_data))
+    con = duckdb.connect()
+    init_file_tables(con)
+    load_registry_accounts(con, config)
+    rows = con.execute("select * from raw.valuation_cost_methods").fetchall()
+    assert rows == [("acme-pay", method)]
+    load_registry_accounts(con, config)  # the same configuration twice: the same table
+    assert con.execute("select * from raw.valuation_cost_methods").fetchall() == rows
 
 
 # ---- the fair_value Great Expectations suite ------------------------------------------------

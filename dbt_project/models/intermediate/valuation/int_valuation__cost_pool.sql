@@ -13,7 +13,8 @@
       outflow of units acquired outside the pool's scope) has zero cost.
     - conversion only: realized_gain_loss_usd = proceeds_usd - cost of units sold.
 
-    Moving weighted average only: cost_method fifo is rejected by the configuration.
+    The moving weighted average; an entity whose cost method is fifo is measured by
+    int_valuation__fifo_pool instead (int_valuation__cost_basis picks).
     The recursion is a recursive CTE (DuckDB; Spark 4.1+).
 -#}
 {%- set sold_cost -%}

@@ -12,12 +12,16 @@
       'no_prices_loaded' (no price file of the asset has been loaded at all).
     - fair_value_usd = units × price, half-even to 0.000001 USD (round_usd).
     - measurement_basis and policy_note: int_valuation__period_policies.
-    - cost: the entity's moving weighted-average cost per unit after the last pool event on or
-      before the as-of day (int_valuation__cost_pool) × units, half-even.
+    - cost: the entity's cost per unit after the last pool event on or before the as-of day ×
+      units, half-even. The pool is the entity's cost method (int_valuation__cost_basis):
+      moving weighted average (int_valuation__cost_pool, the default) or first-in-first-out by
+      acquisition lot (int_valuation__fifo_pool, valuation.cost_method: fifo).
     - carrying_amount_usd: fair_value -> fair value; cash_equivalent -> units at par
-      (1.000000); cost_less_impairment -> cost basis, written down to fair value when the price
-      is below the average cost per unit (tested at each period end).
-    - realized_gain_loss_usd: conversions USD1 -> USD on exchanges dated in the period.
+      (1.000000); cost_less_impairment -> cost basis less the accumulated impairment, which is
+      carried forward and never reversed (int_valuation__lot_impairment: each lot at the lowest
+      of its cost and every month-end price since its acquisition).
+    - realized_gain_loss_usd: conversions USD1 -> USD on exchanges dated in the period, against
+      the cost the method gives the units sold.
     - client-owned holdings: units, price and fair value only; cost, carrying amount and gains
       are NULL (not the operator's assets), holding_note says so.
 -#}
@@ -50,7 +54,19 @@ policies as (
 
 cost_pool as (
 
-    select * from {{ ref('int_valuation__cost_pool') }}
+    select * from {{ ref('int_valuation__cost_basis') }}
+
+),
+
+cost_methods as (
+
+    select * from {{ ref('stg_prices__cost_methods') }}
+
+),
+
+lot_impairment as (
+
+    select * from {{ ref('int_valuation__lot_impairment') }}
 
 ),
 
@@ -193,7 +209,15 @@ measured as (
         case
             when with_period.ownership = 'operating'
                 then coalesce(realized.realized_gain_loss_usd, cast(0 as decimal(38, 6)))
-        end as realized_gain_loss_usd
+        end as realized_gain_loss_usd,
+        case
+            when with_period.ownership = 'operating'
+                then coalesce(cost_methods.cost_method, 'weighted_average')
+        end as cost_method,
+        coalesce(lot_impairment.accumulated_impairment_usd, cast(0 as decimal(38, 6)))
+            as lot_accumulated_impairment_usd,
+        coalesce(lot_impairment.impairment_loss_usd, cast(0 as decimal(38, 6)))
+            as lot_impairment_loss_usd
 
     from with_period
 
@@ -224,6 +248,37 @@ measured as (
     left join loaded_price_assets
         on with_period.asset = loaded_price_assets.asset
 
+    left join cost_methods
+        on with_period.entity = cost_methods.entity
+
+    left join lot_impairment
+        on
+            with_period.period = lot_impairment.period
+            and with_period.entity = lot_impairment.entity
+            and with_period.asset = lot_impairment.asset
+
+),
+
+-- cost_less_impairment: the carried-forward write-down, at most the cost basis
+impaired as (
+
+    select
+        *,
+        case
+            when is_measured and measurement_basis = 'cost_less_impairment'
+                then cast(
+                        least(lot_accumulated_impairment_usd, cost_basis_usd) as decimal(38, 6)
+                    )
+        end as accumulated_impairment_usd,
+        case
+            when is_measured and measurement_basis = 'cost_less_impairment'
+                then cast(
+                        least(lot_impairment_loss_usd, cost_basis_usd) as decimal(38, 6)
+                    )
+        end as impairment_loss_usd
+
+    from measured
+
 ),
 
 final as (
@@ -251,31 +306,19 @@ final as (
         policy_effective_date,
         policy_note,
         is_measured,
+        cost_method,
         average_cost_per_unit,
         cost_basis_usd,
-        case
-            when is_measured and measurement_basis = 'cost_less_impairment'
-                then cast(
-                        case
-                            when
-                                fair_value_usd < cost_basis_usd
-                                then cost_basis_usd - fair_value_usd
-                            else 0
-                        end as decimal(38, 6)
-                    )
-        end as impairment_usd,
+        accumulated_impairment_usd as impairment_usd,
+        impairment_loss_usd,
+        accumulated_impairment_usd,
         case
             when not is_measured then cast(null as decimal(38, 6))
             when measurement_basis = 'fair_value' then fair_value_usd
             when measurement_basis = 'cash_equivalent'
                 then {{ round_usd('units * cast(1 as decimal(38, 6))') }}
             when measurement_basis = 'cost_less_impairment'
-                then cast(
-                        case
-                            when fair_value_usd < cost_basis_usd then fair_value_usd
-                            else cost_basis_usd
-                        end as decimal(38, 6)
-                    )
+                then cast(cost_basis_usd - accumulated_impairment_usd as decimal(38, 6))
         end as carrying_amount_usd,
         realized_gain_loss_usd,
         case
@@ -289,7 +332,7 @@ final as (
             else ''
         end as holding_note
 
-    from measured
+    from impaired
 
 )
 

@@ -1,0 +1,107 @@
+{#-
+    ratio_half_even(numerator, denominator): numerator / denominator, both token amounts
+    (DECIMAL(38,18), non-negative), as DECIMAL(38,18) rounded half to even, exactly: no DOUBLE
+    (NOTES.md: DuckDB turns DECIMAL division into DOUBLE). A zero or null denominator gives
+    NULL. For shares (balance / total) and ratios of token amounts; divide_half_even
+    (valuation.sql) is for USD / units.
+
+    DuckDB: long division in HUGEINT on the 18-decimal integers, 9 digits at a time, so a
+    denominator up to 10^11 token units (10^29 at 18 decimals) is exact; a larger one overflows
+    HUGEINT and the query fails (never a wrong number).
+-#}
+{% macro ratio_half_even(numerator, denominator) -%}
+{{ return(adapter.dispatch('ratio_half_even', 'usd1_inventory')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro duckdb__ratio_half_even(numerator, denominator) -%}
+{%- set scaled -%}
+    (cast(floor(cast({x} as decimal(38, 18))) as hugeint) * cast('1000000000000000000' as hugeint)
+    + cast(
+        (cast({x} as decimal(38, 18)) - floor(cast({x} as decimal(38, 18))))
+        * cast('1000000000000000000' as decimal(38, 0)) as hugeint
+    ))
+{%- endset -%}
+{%- set n = scaled | replace('{x}', numerator) -%}
+{%- set d = 'nullif(' ~ (scaled | replace('{x}', denominator)) ~ ', 0)' -%}
+{%- set giga = "cast('1000000000' as hugeint)" -%}
+{%- set r1 = '((' ~ n ~ ' % ' ~ d ~ ') * ' ~ giga ~ ')' -%}
+{%- set r2 = '((' ~ r1 ~ ' % ' ~ d ~ ') * ' ~ giga ~ ')' -%}
+{%- set q2 = '(' ~ r2 ~ ' // ' ~ d ~ ')' -%}
+{%- set rest = '(' ~ r2 ~ ' % ' ~ d ~ ')' -%}
+cast(
+    cast(
+        ({{ n }} // {{ d }}) * cast('1000000000000000000' as hugeint)
+        + ({{ r1 }} // {{ d }}) * {{ giga }}
+        + {{ q2 }}
+        + case
+            when 2 * {{ rest }} > {{ d }} or (2 * {{ rest }} = {{ d }} and {{ q2 }} % 2 = 1)
+                then 1
+            else 0
+        end
+        as decimal(38, 0)
+    ) * cast('0.000000000000000001' as decimal(38, 18))
+    as decimal(38, 18)
+)
+{%- endmacro %}
+
+{% macro spark__ratio_half_even(numerator, denominator) -%}
+cast(
+    bround(
+        cast({{ numerator }} as decimal(38, 18))
+        / nullif(cast({{ denominator }} as decimal(38, 18)), 0),
+        18
+    ) as decimal(38, 18)
+)
+{%- endmacro %}
+
+{% macro default__ratio_half_even(numerator, denominator) -%}
+{{ exceptions.raise_compiler_error(
+    "ratio_half_even: no implementation for adapter '" ~ adapter.type() ~ "'"
+) }}
+{%- endmacro %}
+
+{#-
+    share_of_amount_floor(share, amount): share × amount (share in [0, 1], amount in token units,
+    both DECIMAL(38,18), non-negative) floored to 18 decimals: the largest token amount that does
+    not exceed the exact product, so `x > share_of_amount_floor(s, a)` exactly when x > s × a
+    for any 18-decimal x. The product is split into amount's integer part (exact at 18 decimals)
+    and its fraction (36 decimals, below 1), because DECIMAL(38,18) × DECIMAL(38,18) overflows.
+-#}
+{% macro share_of_amount_floor(share, amount) -%}
+{{ return(adapter.dispatch('share_of_amount_floor', 'usd1_inventory')(share, amount)) }}
+{%- endmacro %}
+
+{% macro duckdb__share_of_amount_floor(share, amount) -%}
+{%- set s = 'cast(' ~ share ~ ' as decimal(38, 18))' -%}
+{%- set a = 'cast(' ~ amount ~ ' as decimal(38, 18))' -%}
+{%- set fraction = '(' ~ s ~ ' * (' ~ a ~ ' - floor(' ~ a ~ ')))' -%}
+cast(
+    cast({{ s }} * cast(floor({{ a }}) as decimal(38, 0)) as decimal(38, 18))
+    + case
+        when cast(cast({{ fraction }} as decimal(38, 18)) as decimal(38, 36)) > {{ fraction }}
+            then cast({{ fraction }} as decimal(38, 18)) - cast('0.000000000000000001' as decimal(38, 18))
+        else cast({{ fraction }} as decimal(38, 18))
+    end
+    as decimal(38, 18)
+)
+{%- endmacro %}
+
+{#- Spark (not yet run here): the same split, its DECIMAL product keeps 36 places below 1. -#}
+{% macro spark__share_of_amount_floor(share, amount) -%}
+{%- set s = 'cast(' ~ share ~ ' as decimal(38, 18))' -%}
+{%- set a = 'cast(' ~ amount ~ ' as decimal(38, 18))' -%}
+cast(
+    cast({{ s }} * cast(floor({{ a }}) as decimal(38, 0)) as decimal(38, 18))
+    + cast(
+        floor(({{ s }} * ({{ a }} - floor({{ a }}))) * cast('1000000000000000000' as decimal(19, 0)))
+        as decimal(38, 0)
+    ) * cast('0.000000000000000001' as decimal(38, 18))
+    as decimal(38, 18)
+)
+{%- endmacro %}
+
+{% macro default__share_of_amount_floor(share, amount) -%}
+{{ exceptions.raise_compiler_error(
+    "share_of_amount_floor: no implementation for adapter '" ~ adapter.type() ~ "'"
+) }}
+{%- endmacro %}
