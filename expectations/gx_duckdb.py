@@ -19,7 +19,11 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 import great_expectations as gx
-from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
 from great_expectations.execution_engine import sqlalchemy_execution_engine as _sa_engine
 
 
@@ -46,14 +50,23 @@ def register_duckdb_persisted_connection() -> None:
 
 
 @contextmanager
-def gx_duckdb_datasource(warehouse: str | Path, name: str = "warehouse") -> Iterator:
+def gx_duckdb_datasource(
+    warehouse: str | Path, name: str = "warehouse", project_config=None
+) -> Iterator:
     """An ephemeral GX context with a read-only SQL datasource on the DuckDB file.
 
-    The persisted connection holds the file open; it is closed on exit so that writers
-    (ingestion, dbt) can open the warehouse again.
+    `project_config` (a GX DataContextConfig) places the context's stores and Data Docs site
+    (expectations/data_docs.py); without it everything stays in memory. The persisted
+    connection holds the file open; it is closed on exit so that writers (ingestion, dbt) can
+    open the warehouse again.
     """
     register_duckdb_persisted_connection()
-    context = gx.get_context(mode="ephemeral")
+    if project_config is None:  # everything in memory, no temporary docs folder
+        project_config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            analytics_enabled=False,
+        )
+    context = gx.get_context(mode="ephemeral", project_config=project_config)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     datasource = context.data_sources.add_sql(
         name=name,

@@ -73,6 +73,8 @@ def print_summary(outcome: PipelineOutcome) -> None:
                 echo(f"    FAILED check {name}")
             for name in warned:
                 echo(f"    WARNING check {name}")
+        for line in quality_lines(config, job.run_id):
+            echo(line)
     built = outcome.jobs[-1].job == "build_marts" and outcome.jobs[-1].success
     if built:
         echo("")
@@ -96,6 +98,32 @@ def print_summary(outcome: PipelineOutcome) -> None:
     echo(f"Run history: {config.dagster_home}")
     echo(f"Dagster UI : usd1inv dev --config {config_path}   (or: make dev)")
     echo(f"Dashboard  : usd1inv dashboard --config {config_path}   (or: make dashboard)")
+
+
+def quality_lines(config, run_id: str) -> list[str]:
+    """The run's skipped suites (with the reason) and the link to its Data Docs."""
+    from expectations.data_docs import docs_dir_for, index_path
+    from expectations.suite_runs import suite_runs
+
+    lines, runs = [], []
+    try:
+        con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    except duckdb.Error:  # missing, or still held by a step that did not finish
+        con = None
+    if con is not None:
+        try:
+            runs = suite_runs(con, run_id)
+        finally:
+            con.close()
+        lines += [
+            f"    SKIPPED suite {r['suite']}: {r['skipped_reason']}"
+            for r in runs
+            if r["status"] == "skipped"
+        ]
+    index = index_path(docs_dir_for(config.reports_dir, run_id))
+    if index.exists():
+        lines.append(f"    Data Docs: {index.resolve().as_uri()}")
+    return lines
 
 
 def _status_lines(outcome: PipelineOutcome) -> list[str]:

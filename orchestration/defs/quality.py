@@ -1,64 +1,158 @@
 """Great Expectations suites as Dagster asset checks.
 
-Integrity suites block: a failure stops downstream assets. GX 1.x is called directly
-(dagster-ge needs GX < 1.0). Every failed expectation is also written to
-`audit.expectation_failures` (expectations/failures.py).
+One check per suite, on the asset whose table it validates: the raw tables (on-chain, files,
+registry) and the marts. Integrity suites are ERROR and block downstream assets; suites that
+report breaks, stale sources or limits are WARN and show their counts. GX 1.x is called directly
+(dagster-ge needs GX < 1.0). Each run of a check:
+- writes every offending row to `audit.expectation_failures` (expectations/failures.py) and the
+  suite's status to `audit.expectation_runs` (expectations/suite_runs.py);
+- stores its validation result and rebuilds the run's offline Data Docs in
+  `<reports_dir>/data_docs/<run_id>/` (expectations/data_docs.py).
+A suite whose mart or column does not exist yet yields no result: Dagster shows the check as
+skipped, and the reason is logged and recorded.
 """
+
+import json
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
+    multi_asset_check,
 )
 
+from expectations import data_docs
 from expectations.failures import record_failures
-from expectations.runner import SuiteSpec, run_suite
-from expectations.suites import fair_value, inventory_daily, inventory_rollforward
+from expectations.runner import SuiteOutcome, SuiteSpec, run_suite
+from expectations.suite_runs import record_suite_run
+from expectations.suites import (
+    fair_value,
+    inventory_daily,
+    inventory_rollforward,
+    pending_share,
+    raw_files,
+    raw_onchain,
+    raw_registry,
+    reconciliation,
+    risk,
+    source_freshness,
+)
 from ingestion.config import Config
-from orchestration.defs.resources import Warehouse
+from orchestration.defs.resources import InventoryConfig, Warehouse
 
-SUITES: list[SuiteSpec] = [inventory_daily.SUITE, inventory_rollforward.SUITE, fair_value.SUITE]
+
+def suites(config: Config | None = None) -> list[SuiteSpec]:
+    """Every suite; with a configuration, the thresholds come from it."""
+    prices = fair_value.SUITE
+    freshness, timezone, bound = None, "UTC", pending_share.DEFAULT_BOUND
+    if config is not None:
+        prices = fair_value.suite(config.valuation.depeg_band_bps)
+        freshness, timezone = config.quality.freshness, config.reporting_timezone
+        bound = config.quality.pending_share_max
+    return [
+        *raw_onchain.SUITES,
+        *raw_files.SUITES,
+        raw_registry.SUITE,
+        inventory_daily.SUITE,
+        inventory_rollforward.SUITE,
+        prices,
+        *reconciliation.SUITES,
+        *risk.SUITES,
+        source_freshness.suite(freshness, timezone),
+        pending_share.onchain_suite(bound),
+        pending_share.health_suite(bound),
+    ]
+
+
+SUITES: list[SuiteSpec] = suites()
+
+
+def _metadata(outcome: SuiteOutcome, recorded: int, index) -> dict:
+    failed_rows = sum(o.unexpected_count or 0 for o in outcome.failed)
+    metadata = {
+        "expectations": len(outcome.outcomes),
+        "failed": len(outcome.failed),
+        "failed_rows": failed_rows,
+        "recorded_in": f"audit.expectation_failures ({recorded} rows)",
+        "failures": MetadataValue.md(
+            "\n".join(
+                f"- **{o.description}**: {o.unexpected_count} unexpected;"
+                f" e.g. {json.dumps(o.rows[:3]) if o.rows else o.sample[:3]}"
+                for o in outcome.failed
+            )
+            or "none"
+        ),
+    }
+    if index.exists():
+        metadata["data_docs"] = MetadataValue.url(index.resolve().as_uri())
+    return metadata
 
 
 def _check_for(spec: SuiteSpec):
-    @asset_check(
-        asset=AssetKey([spec.schema, spec.table]),
-        name=spec.name,
-        blocking=spec.blocking,
-        description=f"Great Expectations suite `{spec.name}` on {spec.schema}.{spec.table}",
+    asset = AssetKey([spec.schema, spec.table])
+
+    @multi_asset_check(
+        specs=[
+            AssetCheckSpec(
+                name=spec.name,
+                asset=asset,
+                blocking=spec.blocking,
+                description=f"Great Expectations suite `{spec.name}` on {spec.target}"
+                + ("" if spec.blocking else " (warns)"),
+            )
+        ],
+        name=f"gx_{spec.name}",
+        can_subset=True,  # a skipped suite yields no result
+        pool="warehouse",  # it reads the file and appends to audit: one writer at a time
     )
-    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-        outcome = run_suite(warehouse.path, spec)
+    def _check(
+        context: AssetCheckExecutionContext,
+        warehouse: Warehouse,
+        inventory_config: InventoryConfig,
+    ):
+        run_id = context.run.run_id
+        docs_dir = data_docs.docs_dir_for(inventory_config.config.reports_dir, run_id)
+        outcome = run_suite(warehouse.path, spec, run_name=run_id, docs_dir=docs_dir)
+        index = data_docs.index_path(docs_dir)
         with warehouse.connect() as con:  # GX has closed its connection by now
-            recorded = record_failures(con, spec, outcome, context.run.run_id)
-        return AssetCheckResult(
+            recorded = record_failures(con, spec, outcome, run_id)
+            record_suite_run(con, spec, outcome, run_id, index if index.exists() else None)
+        if outcome.skipped:
+            context.log.warning(f"suite {spec.name} skipped: {outcome.skipped}")
+            return
+        yield AssetCheckResult(
+            asset_key=asset,
+            check_name=spec.name,
             passed=outcome.success,
             severity=AssetCheckSeverity.ERROR if spec.blocking else AssetCheckSeverity.WARN,
-            metadata={
-                "expectations": len(outcome.outcomes),
-                "failed": len(outcome.failed),
-                "recorded_in": f"audit.expectation_failures ({recorded} rows)",
-                "failures": MetadataValue.md(
-                    "\n".join(
-                        f"- **{o.description}**: {o.unexpected_count} unexpected;"
-                        f" e.g. {o.sample[:3]}"
-                        for o in outcome.failed
-                    )
-                    or "none"
-                ),
-            },
+            metadata=_metadata(outcome, recorded, index),
         )
 
     return _check
 
 
-def build_checks(config: Config | None = None) -> list:
-    """One check per suite; with a configuration, the fair_value suite uses its depeg band."""
-    specs = SUITES
-    if config is not None:
-        band = fair_value.suite(config.valuation.depeg_band_bps)
-        specs = [band if spec.name == band.name else spec for spec in SUITES]
-    return [_check_for(spec) for spec in specs]
+def _defined(spec: SuiteSpec, asset_keys: set[AssetKey] | None) -> bool:
+    return asset_keys is None or AssetKey([spec.schema, spec.table]) in asset_keys
+
+
+def build_checks(config: Config | None = None, asset_keys: set[AssetKey] | None = None) -> list:
+    """One check per suite whose asset is defined (all suites when `asset_keys` is None)."""
+    if asset_keys is None:
+        asset_keys = defined_asset_keys()
+    return [_check_for(spec) for spec in suites(config) if _defined(spec, asset_keys)]
+
+
+def defined_asset_keys() -> set[AssetKey]:
+    """The raw assets and the dbt models of the project: a check can only target these."""
+    from orchestration.defs.transform import dbt_project
+
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    keys = {
+        AssetKey([node["schema"], node["name"]])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    return keys | {AssetKey(["raw", spec.table]) for spec in SUITES if spec.schema == "raw"}
