@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 
 from demo.anvil import AnvilNode
 from demo.bridge import play_demo_networks
 from demo.offchain_files import drop_demo_files
 from demo.scenario import genesis_timestamp
-from ingestion.config import load_config
+from ingestion.config import Config, load_config
 from orchestration.pipeline import PipelineOutcome, run_pipeline
 
 log = logging.getLogger(__name__)
@@ -45,4 +46,48 @@ def run_demo(config_path: str | Path) -> PipelineOutcome:
             summary.start_date,
             summary.end_date,
         )
-        return run_pipeline(config_path, config.start_date, summary.end_date)
+        outcome = run_pipeline(config_path, config.start_date, summary.end_date)
+    if outcome.success:
+        close_demo_month(config, outcome, summary.end_date)
+    return outcome
+
+
+def close_demo_month(config: Config, outcome: PipelineOutcome, last_day: date) -> Path | None:
+    """The demo's last step: close the scenario's last full month and write its close pack
+    (on a second demo, when it is already closed, render its pack again); return its folder."""
+    from orchestration.close import checks_from_outcome
+    from reporting.close.closing import CloseError
+    from reporting.close.pack import pack_dir
+    from reporting.close.periods import last_full_month
+    from reporting.close.render import close_and_render, rerender
+    from reporting.publish import publish_snapshot
+
+    period = last_full_month(last_day)
+    run_id, checks = checks_from_outcome(outcome)
+    try:
+        close_and_render(
+            config.warehouse_path,
+            config.reports_dir,
+            period,
+            run_id=run_id,
+            checks=checks,
+            reporting_timezone=config.reporting_timezone,
+        )
+    except CloseError as exc:  # closed by an earlier demo on this warehouse: render it again
+        try:
+            rerender(config.warehouse_path, config.reports_dir, period)
+        except CloseError:
+            log.warning("demo close of %s skipped: %s", period.name, exc)
+            return None
+    publish_snapshot(config.warehouse_path, config.data_dir, run_id=run_id)  # the Close page
+    log.info("demo close pack for %s in %s", period.name, pack_dir(config.reports_dir, period))
+    return pack_dir(config.reports_dir, period)
+
+
+def demo_close_pack(config: Config, last_day: date) -> Path | None:
+    """Where `close_demo_month` put the pack (None if the demo did not get that far)."""
+    from reporting.close.pack import pack_dir
+    from reporting.close.periods import last_full_month
+
+    folder = pack_dir(config.reports_dir, last_full_month(last_day))
+    return folder if folder.exists() else None

@@ -28,7 +28,15 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "snapshot.duckdb"  # not marts.duckdb: a catalog named like a schema is ambiguous
 # audit tables a reader needs (load history, quarantine, closed periods, expectation failures)
-AUDIT_TABLES = ("load_log", "quarantine", "closed_periods", "expectation_failures", "files")
+AUDIT_TABLES = (
+    "load_log",
+    "quarantine",
+    "closed_periods",
+    "expectation_failures",
+    "files",
+    "close_events",
+    "period_adjustments",
+)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from ingestion.config import Config, load_config
+from orchestration.close import build_close_schedule, close_period_job
 from orchestration.defs.automation import JOBS, build_schedules
 from orchestration.defs.custodian.assets import custodian_files
 from orchestration.defs.exchange.assets import exchange_files
@@ -36,8 +37,8 @@ def build_definitions(config_path: str | Path) -> Definitions:
             price_files,
         ],
         asset_checks=build_checks(config),
-        jobs=JOBS,
-        schedules=build_schedules(config),
+        jobs=[*JOBS, close_period_job],
+        schedules=[*build_schedules(config), build_close_schedule(config)],
         sensors=[build_landing_sensor(config)],
         resources={
             "inventory_config": InventoryConfig(config_path=str(Path(config_path).resolve())),

@@ -1,0 +1,194 @@
+"""One period's close pack, built from its snapshot: the cover, the sections, the charts'
+data, and where the files go (`<reports_dir>/close/<period>/`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+from reporting.close.closing import ClosedPeriod
+from reporting.close.periods import Period, parse_period
+from reporting.close.snapshot import Table
+from reporting.close.tables import (
+    FAIR_VALUE,
+    FAIR_VALUE_TOTALS,
+    LOCATION,
+    PERIOD_COLUMNS,
+    POSITION_AMOUNTS,
+    RECONCILIATION,
+    RECONCILIATION_TOTALS,
+    ROLLFORWARD_AMOUNTS,
+    PackTable,
+    from_table,
+    journal,
+)
+
+
+@dataclass
+class Pack:
+    closed: ClosedPeriod
+    period: Period
+    cover: list[tuple[str, str]]
+    cover_tables: list[PackTable]
+    sections: list[PackTable]
+    tables: dict[str, Table]  # the snapshot, for the charts
+
+    @property
+    def base_name(self) -> str:
+        return f"usd1-close-{self.period.name}"
+
+
+def pack_dir(reports_dir: Path, period: Period) -> Path:
+    return Path(reports_dir) / "close" / period.name
+
+
+def _is_in_transit(row: dict) -> bool:
+    return (row.get("explained_in_transit") or 0) != 0
+
+
+def _sections(tables: dict[str, Table], period: Period) -> list[PackTable]:
+    end = period.end_date
+    hide = PERIOD_COLUMNS | {"reported_from_date", "reported_through_date", "is_period_complete"}
+    breaks_note = ""
+    if tables.get("reconciliation_breaks") and tables["reconciliation_breaks"].rows:
+        breaks = from_table(
+            "breaks",
+            "Reconciliation breaks",
+            tables["reconciliation_breaks"],
+            preferred=RECONCILIATION,
+            totals=RECONCILIATION_TOTALS,
+        )
+    else:
+        breaks_note = "the breaks of marts.reconciliation at the period end"
+        breaks = from_table(
+            "breaks",
+            "Reconciliation breaks",
+            tables.get("reconciliation"),
+            preferred=RECONCILIATION,
+            totals=RECONCILIATION_TOTALS,
+            where=lambda r: r.get("status") == "break",
+        )
+    breaks.note = "; ".join(n for n in (breaks.note, breaks_note) if n)
+    return [
+        from_table(
+            "rollforward",
+            "Roll-forward",
+            tables.get("inventory_rollforward"),
+            preferred=LOCATION + ROLLFORWARD_AMOUNTS,
+            totals=ROLLFORWARD_AMOUNTS,
+            hide=hide,
+        ),
+        from_table(
+            "positions",
+            f"Positions by location and network at {end}",
+            tables.get("inventory_daily"),
+            preferred=LOCATION + POSITION_AMOUNTS,
+            totals=POSITION_AMOUNTS,
+            where=lambda r: r["as_of_date"] == end,
+            hide={"as_of_date"},
+            sort=["network", "entity", "location_type", "location_id", "asset"],
+        ),
+        from_table(
+            "fair_value",
+            "Fair value",
+            tables.get("fair_value"),
+            preferred=FAIR_VALUE,
+            totals=FAIR_VALUE_TOTALS,
+            hide=hide,
+        ),
+        from_table(
+            "reconciliation",
+            f"Reconciliation at {end}",
+            tables.get("reconciliation"),
+            preferred=RECONCILIATION,
+            totals=RECONCILIATION_TOTALS,
+        ),
+        breaks,
+        _in_transit(tables),
+        from_table("concentration", "Concentration", tables.get("concentration")),
+        from_table("health", "Inventory health", tables.get("inventory_health")),
+        from_table(
+            "client_assets",
+            "Client asset coverage",
+            tables.get("client_asset_coverage"),
+            totals=["client_holdings", "client_liabilities", "shortfall"],
+        ),
+        journal(tables, period.name, end),
+        from_table(
+            "adjustments",
+            "Prior-period adjustments (late data for closed periods)",
+            tables.get("adjustments"),
+            totals=["adjustment"],
+            sort=["closed_period", "entity", "network", "location_id", "comparison_or_measure"],
+        ),
+    ]
+
+
+def _in_transit(tables: dict[str, Table]) -> PackTable:
+    """The movements in flight at the period end: the reconciliation's in-transit listing when
+    the warehouse has it, else the reconciliation rows an in-transit amount explains."""
+    if "in_transit_items" in tables:
+        return from_table(
+            "in_transit",
+            "In-transit items",
+            tables["in_transit_items"],
+            preferred=["network", "location_id", "comparison", "explained_in_transit"],
+            totals=["explained_in_transit"],
+        )
+    return from_table(
+        "in_transit",
+        "In-transit items",
+        tables.get("reconciliation"),
+        preferred=RECONCILIATION,
+        totals=["explained_in_transit"],
+        where=_is_in_transit,
+    )
+
+
+def _check_status(tables: dict[str, Table]) -> str:
+    checks = tables["checks"].dicts() if "checks" in tables else []
+    failed = [c for c in checks if c["status"] == "failed"]
+    if not checks:
+        return "not recorded"
+    if not failed:
+        return f"passed ({len(checks)} checks)"
+    blocking = sum(1 for c in failed if c["severity"] == "error")
+    return f"{len(failed)} failed of {len(checks)} ({blocking} blocking)"
+
+
+def build_pack(closed: ClosedPeriod, tables: dict[str, Table]) -> Pack:
+    period = parse_period(closed.period)
+    names = (
+        {r["entity"]: r["entity_name"] for r in tables["entities"].dicts()}
+        if ("entities" in tables)
+        else {}
+    )
+    entity = "; ".join(f"{name} ({key})" for key, name in sorted(names.items()))
+    cover = [
+        ("Period", f"{period.name} ({period.period_type})"),
+        ("Local days", f"{period.start_date} to {period.end_date}"),
+        ("Reporting time zone", closed.reporting_timezone or ""),
+        ("Entity", entity or closed.entities),
+        ("Close id", closed.close_id),
+        ("Closed at (UTC)", f"{closed.closed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
+        ("Closed by", closed.closed_by),
+        ("Run id", closed.run_id or ""),
+        ("Content hash (sha256)", closed.content_hash),
+        ("Check status", _check_status(tables)),
+        ("Money", "token units exact; USD rounded to cents (half up) in this pack only"),
+    ]
+    cover_tables = [
+        from_table("cutoff_blocks", "Cut-off block per network", tables.get("cutoff_blocks")),
+        from_table("policies", "Accounting policy per measurement basis", tables.get("policies")),
+        from_table(
+            "checks", "Checks", tables.get("checks"), sort=["status", "severity", "check_name"]
+        ),
+        from_table(
+            "source_files",
+            "Source files and their hashes",
+            tables.get("source_files"),
+            sort=["source", "file_name", "sha256"],
+        ),
+    ]
+    return Pack(closed, period, cover, cover_tables, _sections(tables, period), tables)

@@ -1,0 +1,223 @@
+"""The close pack's summary as a PDF: HTML rendered by WeasyPrint, with the static SVG charts.
+
+The document's dates and identifier come from the snapshot (the close time and its content
+hash), never from the clock, so re-rendering a closed period gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from datetime import UTC
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+
+from reporting.close.charts import balance_by_location_type, breaks_by_age
+from reporting.close.pack import Pack
+from reporting.close.tables import Column, PackTable
+
+CSS = """
+@page { size: A4 landscape; margin: 10mm; @bottom-right { content: counter(page) " / "
+  counter(pages); font-size: 8pt; } }
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 7pt; color: #111; }
+h1 { font-size: 16pt; margin: 0 0 4mm; } h2 { font-size: 11pt; margin: 6mm 0 2mm; }
+table { border-collapse: collapse; margin-bottom: 3mm; }
+th, td { border-bottom: 0.5pt solid #bbb; padding: 0.8mm 1.2mm; text-align: left; }
+th { background: #dde4ee; } td.n, th.n { text-align: right; } tr.total td { font-weight: bold;
+  border-top: 1pt solid #333; } p.note { font-style: italic; color: #555; }
+"""
+MAX_ROWS = 40  # the workbook and CSV files carry every row
+# the columns the summary shows (the workbook and CSV files have them all)
+SUMMARY_COLUMNS = {
+    "fair_value": [
+        "entity",
+        "ownership",
+        "measurement_basis",
+        "units",
+        "price_usd",
+        "price_source",
+        "depeg_bps",
+        "fair_value_usd",
+        "carrying_amount_usd",
+        "unrealized_gain_loss_usd",
+        "realized_gain_loss_usd",
+    ],
+    "breaks": [
+        "network",
+        "location_id",
+        "comparison",
+        "difference",
+        "unexplained_difference",
+        "status",
+        "break_age_days",
+    ],
+    "in_transit": ["network", "location_id", "comparison", "difference", "explained_in_transit"],
+    "adjustments": [
+        "closed_period",
+        "network",
+        "location_id",
+        "comparison_or_measure",
+        "closed_value",
+        "live_value",
+        "adjustment",
+    ],
+    "journal": [
+        "journal_id",
+        "entry_date",
+        "account_code",
+        "account_name",
+        "debit_usd",
+        "credit_usd",
+    ],
+    "cutoff_blocks": ["network", "chain_id", "block_date", "block_number", "block_hash"],
+    "checks": ["check_name", "severity", "status", "detail"],
+    "source_files": ["source", "file_name", "status", "sha256"],
+}
+
+
+def fmt(value: object, kind: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        if kind == "usd":
+            return f"{value:,.2f}"
+        if kind == "token":
+            return f"{value:,.6f}"
+        return format(value, "f")
+    return escape(str(value))
+
+
+def project(table: PackTable, names: list[str] | None) -> PackTable:
+    """The table with only the named columns (those it has), totals kept where shown."""
+    if not table.available or names is None:
+        return table
+    index = [i for i, c in enumerate(table.columns) if c.name in names]
+    index.sort(key=lambda i: names.index(table.columns[i].name))
+    columns = [table.columns[i] for i in index]
+    rows = [[row[i] for i in index] for row in table.rows]
+    totals = [t for t in table.totals if t in {c.name for c in columns}]
+    return PackTable(table.key, table.title, columns, rows, totals, table.note)
+
+
+def _html_table(table: PackTable, limit: int = MAX_ROWS) -> str:
+    table = project(table, SUMMARY_COLUMNS.get(table.key))
+    if not table.available or not table.rows:
+        return f'<p class="note">{escape(table.note or "none")}</p>'
+    numeric = {"token", "usd", "price", "bps", "ratio", "int"}
+    cls = [' class="n"' if c.kind in numeric else "" for c in table.columns]
+    head = "".join(
+        f"<th{k}>{escape(c.name.replace('_', ' '))}</th>"
+        for c, k in zip(table.columns, cls, strict=True)
+    )
+    body = []
+    for row in table.rows[:limit]:
+        cells = zip(row, table.columns, cls, strict=True)
+        body.append(
+            "<tr>" + "".join(f"<td{k}>{fmt(v, c.kind)}</td>" for v, c, k in cells) + "</tr>"
+        )
+    if table.totals and table.rows:
+        cells = []
+        for column, k in zip(table.columns, cls, strict=True):
+            value = table.total(column.name) if column.name in table.totals else None
+            cells.append(f"<td{k}>{fmt(value, column.kind)}</td>")
+        cells[0] = "<td>Total</td>" if cells[0] == "<td></td>" else cells[0]
+        body.append('<tr class="total">' + "".join(cells) + "</tr>")
+    more = len(table.rows) - limit
+    note = f'<p class="note">{more} more rows in the workbook and CSV files</p>' if more > 0 else ""
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{note}"
+
+
+def summarise(table: PackTable, by: list[str], measures: list[str], title: str) -> PackTable:
+    """Sum the measures of a section per group (exact Decimal sums)."""
+    if not table.available:
+        return PackTable(table.key, title, note=table.note)
+    names = [c.name for c in table.columns]
+    kinds = dict(zip(names, (c.kind for c in table.columns), strict=True))
+    by = [b for b in by if b in names]
+    measures = [m for m in measures if m in names]
+    groups: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(measures))
+    for row in table.rows:
+        key = tuple(row[names.index(b)] for b in by)
+        for i, m in enumerate(measures):
+            groups[key][i] += row[names.index(m)] or Decimal(0)
+    columns = [Column(b, "text") for b in by] + [Column(m, kinds[m]) for m in measures]
+    rows = [list(k) + v for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+    return PackTable(table.key, title, columns, rows, measures)
+
+
+def _img(svg: str) -> str:
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<img src="data:image/svg+xml;base64,{data}" width="640" height="260"/>'
+
+
+def summary_html(pack: Pack) -> str:
+    sections = {t.key: t for t in pack.sections}
+    created = pack.closed.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cover = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pack.cover)
+    missing = ", ".join(t.title for t in pack.sections if not t.available) or "none"
+    breaks = [
+        dict(zip([c.name for c in sections["breaks"].columns], r, strict=True))
+        for r in sections["breaks"].rows
+    ]
+    parts = [
+        f"<h1>USD1 close pack {escape(pack.period.name)}</h1>",
+        f"<table>{cover}<tr><th>Not available</th><td>{escape(missing)}</td></tr></table>",
+        "<h2>Balance by location type over the period</h2>",
+        _img(balance_by_location_type(pack.tables.get("inventory_daily"))),
+        "<h2>Roll-forward by ownership and location type</h2>",
+        _html_table(
+            summarise(
+                sections["rollforward"],
+                ["ownership", "location_type"],
+                [
+                    c.name
+                    for c in sections["rollforward"].columns
+                    if c.name in sections["rollforward"].totals
+                ],
+                "Roll-forward",
+            )
+        ),
+        "<h2>Positions by location type and network</h2>",
+        _html_table(
+            summarise(
+                sections["positions"],
+                ["location_type", "network"],
+                sections["positions"].totals,
+                "Positions",
+            )
+        ),
+        "<h2>Fair value</h2>",
+        _html_table(sections["fair_value"]),
+        "<h2>Reconciliation breaks</h2>",
+        _img(breaks_by_age(breaks)),
+        _html_table(sections["breaks"]),
+        "<h2>In-transit items</h2>",
+        _html_table(sections["in_transit"]),
+        "<h2>Prior-period adjustments</h2>",
+        _html_table(sections["adjustments"]),
+        "<h2>Journal entries</h2>",
+        _html_table(sections["journal"]),
+    ]
+    for table in pack.cover_tables:
+        parts += [f"<h2>{escape(table.title)}</h2>", _html_table(table)]
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>USD1 close pack {escape(pack.period.name)}</title>"
+        f'<meta name="author" content="{escape(pack.closed.closed_by)}">'
+        '<meta name="generator" content="usd1inv">'
+        f'<meta name="dcterms.created" content="{created}">'
+        f'<meta name="dcterms.modified" content="{created}">'
+        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def write_pdf(pack: Pack, path: Path) -> Path:
+    from weasyprint import HTML  # imported here: loading pango takes a moment
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    HTML(string=summary_html(pack)).write_pdf(
+        str(path), pdf_identifier=pack.closed.content_hash[:32].encode()
+    )
+    return path

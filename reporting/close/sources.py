@@ -1,0 +1,167 @@
+"""What a period's close holds: one query per source, cut to the period's local days.
+
+Each source is a mart (used when the warehouse has it, with whatever columns it has beyond the
+DESIGN.md contract) or an audit / raw table the cover needs (cut-off blocks, policy notes,
+source files, check status, prior-period adjustments). `collect_sources` materialises every
+available source into a temporary table `_close_<name>` on the caller's connection, so the
+snapshot stores and hashes exactly what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from reporting.close.periods import Period
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # snapshot name: audit.close_snapshot_<name>
+    table: str  # schema.table it reads
+    title: str  # how the pack names it
+    # (period, columns) -> (sql, params); None: a mart cut at the period end (`_cut`)
+    query: Callable[[Period, set[str]], tuple[str, list]] | None = None
+
+
+def _cut(period: Period, columns: set[str], table: str) -> tuple[str, list]:
+    """A mart at the period end: the period's own rows, or the rows as of its last day."""
+    if "period" in columns:
+        return f"select * from {table} where period = ?", [period.name]
+    if "as_of_date" in columns:
+        return f"select * from {table} where as_of_date = ?", [period.end_date]
+    if "period_end_date" in columns:
+        return f"select * from {table} where period_end_date = ?", [period.end_date]
+    return f"select * from {table}", []
+
+
+def _breaks(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The open-breaks mart lists each break as of its latest day: it speaks for the period
+    end only where that day is the period end (else the pack lists the reconciliation's)."""
+    if "as_of_date" not in columns:
+        return "select * from marts.reconciliation_breaks where false", []
+    return "select * from marts.reconciliation_breaks where as_of_date = ?", [period.end_date]
+
+
+def _days(period: Period, columns: set[str]) -> tuple[str, list]:
+    return (
+        "select * from marts.inventory_daily where as_of_date between ? and ?",
+        [period.start_date, period.end_date],
+    )
+
+
+def _prior_fair_value(period: Period, columns: set[str]) -> tuple[str, list]:
+    return "select * from marts.fair_value where period = ?", [period.previous().name]
+
+
+def _cutoff_blocks(period: Period, columns: set[str]) -> tuple[str, list]:
+    return (
+        "select network, chain_id, block_date, last_block as block_number, "
+        "last_block_hash as block_hash, last_block_time as block_time, is_day_complete, "
+        "is_final from raw.onchain_day_blocks where block_date <= ? and last_block is not null "
+        "qualify row_number() over (partition by network order by block_date desc) = 1",
+        [period.end_date],
+    )
+
+
+def _policies(period: Period, columns: set[str]) -> tuple[str, list]:
+    return (
+        "select asset, entity, basis as measurement_basis, effective_date, note as policy_note "
+        "from raw.valuation_policies where effective_date <= ? "
+        "qualify row_number() over (partition by asset, entity order by effective_date desc) = 1",
+        [period.end_date],
+    )
+
+
+FILE_COLUMNS = (
+    "source",
+    "kind",
+    "file_name",
+    "sha256",
+    "status",
+    "rows_loaded",
+    "rows_quarantined",
+    "statement_key",
+    "superseded_by",
+    "duplicate_of",
+)
+
+
+def _files(period: Period, columns: set[str]) -> tuple[str, list]:
+    """Every file seen, with its hash and what became of it (not its local path)."""
+    return f"select {', '.join(c for c in FILE_COLUMNS if c in columns)} from audit.files", []
+
+
+def _adjustments(period: Period, columns: set[str]) -> tuple[str, list]:
+    return (
+        "select * exclude (detected_at, close_id) from audit.period_adjustments "
+        "where adjustment_period = ?",
+        [period.name],
+    )
+
+
+def _entities(period: Period, columns: set[str]) -> tuple[str, list]:
+    return "select entity, entity_name from raw.registry_entities", []
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("inventory_rollforward", "marts.inventory_rollforward", "Roll-forward"),
+    Source("inventory_daily", "marts.inventory_daily", "Daily inventory", _days),
+    Source("fair_value", "marts.fair_value", "Fair value"),
+    Source("fair_value_prior", "marts.fair_value", "Fair value (prior period)", _prior_fair_value),
+    Source("reconciliation", "marts.reconciliation", "Reconciliation"),
+    Source("reconciliation_breaks", "marts.reconciliation_breaks", "Breaks", _breaks),
+    Source(
+        "in_transit_items",
+        "intermediate.int_reconciliation__in_transit_explanations",
+        "In-transit items",
+    ),
+    Source("concentration", "marts.concentration", "Concentration"),
+    Source("inventory_health", "marts.inventory_health", "Health"),
+    Source("client_asset_coverage", "marts.client_asset_coverage", "Client assets"),
+    Source("cutoff_blocks", "raw.onchain_day_blocks", "Cut-off blocks", _cutoff_blocks),
+    Source("policies", "raw.valuation_policies", "Accounting policies", _policies),
+    Source("source_files", "audit.files", "Source files", _files),
+    Source("adjustments", "audit.period_adjustments", "Prior-period adjustments", _adjustments),
+    Source("entities", "raw.registry_entities", "Entities", _entities),
+)
+SOURCE_NAMES = tuple(s.name for s in SOURCES)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(column, type) of schema.table in order; [] when the warehouse does not have it."""
+    schema, name = table.split(".")
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? and table_catalog = current_database() "
+        "order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+
+
+def source_query(
+    con: duckdb.DuckDBPyConnection, source: Source, period: Period
+) -> tuple[str, list] | None:
+    """The SQL reading this source for the period, or None when its table does not exist."""
+    columns = {c for c, _ in table_columns(con, source.table)}
+    if not columns:
+        return None
+    if source.query is None:
+        return _cut(period, columns, source.table)
+    return source.query(period, columns)
+
+
+def collect_sources(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]:
+    """Materialise each available source into temp table _close_<name>; return their names."""
+    present = []
+    for source in SOURCES:
+        con.execute(f"drop table if exists temp._close_{source.name}")
+        query = source_query(con, source, period)
+        if query is None:
+            continue
+        sql, params = query
+        con.execute(f"create temp table _close_{source.name} as {sql}", params)
+        present.append(source.name)
+    return present

@@ -1,0 +1,267 @@
+"""The close pack's tables, built from a close's snapshot: the same tables go to the workbook,
+the CSV files and the PDF summary.
+
+A section whose mart the warehouse did not have at the close says "not available"; marts may
+carry more columns than the DESIGN.md contract, and they are shown after the known ones.
+USD amounts are rounded to cents here, at render, and nowhere before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from reporting.close.snapshot import Table
+
+CENT = Decimal("0.01")
+PERIOD_COLUMNS = {"period", "period_type", "period_start_date", "period_end_date"}
+LOCATION = [
+    "entity",
+    "network",
+    "location_type",
+    "location_id",
+    "location_label",
+    "custody_provider",
+    "purpose",
+    "ownership",
+    "asset",
+]
+ROLLFORWARD_AMOUNTS = [
+    "opening_balance",
+    "inflows_external",
+    "outflows_external",
+    "transfers_in_internal",
+    "transfers_out_internal",
+    "mints",
+    "burns",
+    "fees",
+    "closing_balance",
+]
+POSITION_AMOUNTS = ["balance", "pending_in", "pending_out", "frozen", "locked", "available"]
+FAIR_VALUE = [
+    "entity",
+    "ownership",
+    "asset",
+    "measurement_basis",
+    "units",
+    "price_usd",
+    "price_source",
+    "price_observed_at",
+    "depeg_bps",
+    "fair_value_usd",
+    "cost_basis_usd",
+    "carrying_amount_usd",
+    "unrealized_gain_loss_usd",
+    "realized_gain_loss_usd",
+]
+FAIR_VALUE_TOTALS = [
+    "units",
+    "fair_value_usd",
+    "cost_basis_usd",
+    "carrying_amount_usd",
+    "unrealized_gain_loss_usd",
+    "realized_gain_loss_usd",
+]
+RECONCILIATION = [
+    "entity",
+    "network",
+    "location_type",
+    "location_id",
+    "comparison",
+    "left_source",
+    "right_source",
+    "left_balance",
+    "right_balance",
+    "difference",
+    "explained_in_transit",
+    "unexplained_difference",
+    "tolerance",
+    "status",
+    "break_opened_at",
+    "break_age_days",
+]
+RECONCILIATION_TOTALS = ["difference", "explained_in_transit", "unexplained_difference"]
+
+# chart of accounts of the journal (an ERP maps these codes on import)
+ACCOUNTS = {
+    "asset": ("1200", "Digital assets - stablecoins at cost"),
+    "fv_adjustment": ("1250", "Digital assets - fair value adjustment"),
+    "realized": ("7000", "Realised gain / loss on digital assets"),
+    "unrealized": ("7100", "Unrealised gain / loss on digital assets (fair value)"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text | date | datetime | token | usd | price | bps | ratio | int | bool
+
+
+@dataclass
+class PackTable:
+    key: str  # sheet and CSV name
+    title: str
+    columns: list[Column] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+    totals: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def available(self) -> bool:
+        return bool(self.columns)
+
+    def total(self, column: str) -> Decimal:
+        i = [c.name for c in self.columns].index(column)
+        return sum((r[i] for r in self.rows if r[i] is not None), Decimal(0))
+
+
+def column_kind(name: str, duck_type: str) -> str:
+    kind = duck_type.upper()
+    if kind.startswith("DECIMAL"):
+        if name == "price_usd" or name.endswith("_per_unit"):
+            return "price"
+        if name.endswith("_usd"):
+            return "usd"
+        if name.endswith("_bps"):
+            return "bps"
+        return "ratio" if "ratio" in name else "token"
+    if kind in {"BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "UBIGINT"}:
+        return "int"
+    if kind == "DATE":
+        return "date"
+    if kind.startswith("TIMESTAMP"):
+        return "datetime"
+    return "bool" if kind == "BOOLEAN" else "text"
+
+
+def render_value(value: object, kind: str) -> object:
+    """A snapshot value as the pack shows it: USD to cents, times in UTC text."""
+    if value is None:
+        return None
+    if kind == "usd":
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if kind == "datetime" and isinstance(value, datetime):
+        if value.utcoffset() is None:
+            return value.isoformat(sep=" ")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "date" and isinstance(value, date):
+        return value
+    return value
+
+
+def from_table(
+    key: str,
+    title: str,
+    table: Table | None,
+    *,
+    preferred: list[str] | None = None,
+    totals: list[str] | None = None,
+    sort: list[str] | None = None,
+    where=None,
+    hide: set[str] | frozenset[str] = frozenset(),
+    missing: str = "",
+) -> PackTable:
+    """A pack table from a snapshot table: known columns first, extras after, rows sorted."""
+    if table is None:
+        return PackTable(key, title, note=missing or f"not available: no {key} in the warehouse")
+    types = dict(table.columns)
+    order = [c for c in (preferred or []) if c in types]
+    order += [c for c, _ in table.columns if c not in order and c not in hide]
+    rows = [r for r in table.dicts() if where is None or where(r)]
+    keys = [c for c in (sort or order) if c in types]
+    rows.sort(key=lambda r: tuple(_sort_key(r[c]) for c in keys))
+    columns = [Column(c, column_kind(c, types[c])) for c in order]
+    body = [[render_value(r[c.name], c.kind) for c in columns] for r in rows]
+    note = "" if body else "no rows for this period"
+    return PackTable(key, title, columns, body, [t for t in totals or [] if t in types], note)
+
+
+def _sort_key(value: object) -> tuple:
+    """Nulls last; values of one column compare as themselves (numbers as numbers)."""
+    return (value is None, "" if value is None else value)
+
+
+def journal(tables: dict[str, Table], period_name: str, end: date) -> PackTable:
+    """Journal entries for the period's fair-value and realised-gain movements (operating
+    holdings measured into the operator's books), balanced debit / credit lines."""
+    columns = [
+        Column("journal_id", "text"),
+        Column("entry_date", "date"),
+        Column("entity", "text"),
+        Column("line", "int"),
+        Column("account_code", "text"),
+        Column("account_name", "text"),
+        Column("description", "text"),
+        Column("debit_usd", "usd"),
+        Column("credit_usd", "usd"),
+        Column("currency", "text"),
+    ]
+    table = PackTable("journal", "Journal entries", columns, totals=["debit_usd", "credit_usd"])
+    if "fair_value" not in tables:
+        table.note = "not available: no fair_value mart at the close"
+        return table
+    prior = {
+        (r["entity"], r["ownership"], r["asset"]): r
+        for r in tables.get("fair_value_prior", Table("", (), ())).dicts()
+    }
+    rows = sorted(tables["fair_value"].dicts(), key=lambda r: (r["entity"], r["asset"]))
+    for row in rows:
+        if row["ownership"] != "operating" or row.get("is_measured") is False:
+            continue
+        entity, asset = row["entity"], row["asset"]
+        if row.get("measurement_basis") == "fair_value":
+            before = prior.get((entity, row["ownership"], asset), {})
+            previous = (
+                before.get("unrealized_gain_loss_usd")
+                if before.get("measurement_basis") == "fair_value"
+                else None
+            )
+            movement = _cents(row.get("unrealized_gain_loss_usd")) - _cents(previous)
+            _entry(
+                table,
+                f"FV-{period_name}-{entity}-{asset}",
+                end,
+                entity,
+                movement,
+                gain=("fv_adjustment", "unrealized"),
+                text=f"Fair value remeasurement of {asset} for {period_name}",
+            )
+        _entry(
+            table,
+            f"RG-{period_name}-{entity}-{asset}",
+            end,
+            entity,
+            _cents(row.get("realized_gain_loss_usd")),
+            gain=("asset", "realized"),
+            text=f"Realised gain / loss on {asset} disposals in {period_name}",
+        )
+    if not table.rows:
+        table.note = "no fair-value or realised-gain movement in this period"
+    return table
+
+
+def _cents(value: object) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value).quantize(CENT, ROUND_HALF_UP)
+
+
+def _entry(
+    table: PackTable,
+    jid: str,
+    day: date,
+    entity: str,
+    amount: Decimal,
+    *,
+    gain: tuple[str, str],
+    text: str,
+) -> None:
+    """Two lines: a gain debits the balance-sheet account, a loss the P&L account."""
+    if amount == 0:
+        return
+    debit, credit = gain if amount > 0 else (gain[1], gain[0])
+    value = abs(amount)
+    for line, (account, dr, cr) in enumerate(((debit, value, None), (credit, None, value)), 1):
+        code, name = ACCOUNTS[account]
+        table.rows.append([jid, day, entity, line, code, name, text, dr, cr, "USD"])

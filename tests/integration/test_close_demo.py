@@ -1,0 +1,169 @@
+"""The period-end close on the full demo (chain + files + pipeline, as `make demo`): the demo
+closes its last full month, the workbook's totals tie to the marts, the PDF renders to PNG pages
+with poppler, the re-render is byte-identical, and a late ledger file for the closed month
+changes nothing closed: `--diff` shows it and the next month's pack lists it as a prior-period
+adjustment."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from demo.runner import run_demo
+from ingestion.config import load_config
+from reporting.close.snapshot import load_snapshot
+from tests.conftest import write_config
+from usd1inv.cli import app
+
+pytestmark = pytest.mark.integration
+
+LATE_LEDGER = (
+    "entry_id,posted_at,account_id,owner_type,entry_type,asset,amount,customer_id,customer_name,"
+    "customer_email,counterparty_account_id,network,tx_hash,memo\n"
+    "LE-900001,2026-10-20T15:00:00Z,client-liabilities,client,deposit,USD1,500,CUST-0001,"
+    "Customer 0001,customer0001@example.com,,ethereum,,late manual credit\n"
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    config_path = write_config(tmp_path_factory.mktemp("close_demo"))
+    outcome = run_demo(config_path)
+    assert outcome.success, outcome.failure_summary
+    config = load_config(config_path)
+    pack = config.reports_dir / "close" / "2026-10"
+    first = {p.relative_to(pack): p.read_bytes() for p in sorted(pack.rglob("*.*"))}
+    return config_path, config, pack, first
+
+
+def _query(config, sql: str, params=None):
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _total(path: Path, sheet: str, column: str):
+    rows = list(openpyxl.load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if column in r)
+    total = next(r for r in rows[header:] if r[0] == "Total")
+    return Decimal(str(total[rows[header].index(column)]))
+
+
+def _ties(cached: Decimal, exact: Decimal) -> bool:
+    """An Excel number (a double: 15-16 significant digits) against the exact mart value."""
+    return abs(cached - exact) <= abs(exact) * Decimal("1e-15")
+
+
+def test_the_demo_closes_its_last_full_month(demo):
+    _, config, _, first = demo
+    rows = _query(config, "select period, status, close_id, run_id from audit.closed_periods")
+    assert [(r[0], r[1], r[2]) for r in rows] == [("2026-10", "closed", "2026-10-v1")]
+    assert rows[0][3]  # the build run the close is based on
+    assert {Path("usd1-close-2026-10.xlsx"), Path("usd1-close-2026-10.pdf")} <= set(first)
+    assert Path("csv/rollforward.csv") in first
+    published = duckdb.connect(
+        str(config.data_dir / "published" / "snapshot.duckdb"), read_only=True
+    )
+    try:  # the dashboard's Close page reads the published copy
+        assert published.execute("select count(*) from audit.closed_periods").fetchone() == (1,)
+    finally:
+        published.close()
+
+
+def test_workbook_totals_tie_to_the_marts(demo):
+    _, config, pack, _ = demo
+    workbook = pack / "usd1-close-2026-10.xlsx"
+    for column in ("opening_balance", "closing_balance", "inflows_external"):
+        (mart,) = _query(
+            config,
+            f"select sum({column}) from marts.inventory_rollforward where period = '2026-10'",
+        )[0]
+        assert _ties(_total(workbook, "Roll-forward", column), mart), column
+    (fair,) = _query(
+        config,
+        "select sum(round(fair_value_usd, 2)) from marts.fair_value where period = '2026-10'",
+    )[0]
+    assert _total(workbook, "Fair value", "fair_value_usd") == fair
+    (positions,) = _query(
+        config, "select sum(balance) from marts.inventory_daily where as_of_date = '2026-10-31'"
+    )[0]
+    assert _ties(_total(workbook, "Positions", "balance"), positions)
+
+
+def test_pdf_renders_to_png_pages(demo, tmp_path):
+    _, _, pack, _ = demo
+    result = subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", str(pack / "usd1-close-2026-10.pdf"), str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert len(list(tmp_path.glob("p-*.png"))) >= 2
+
+
+def test_late_file_for_the_closed_month_is_an_adjustment_of_the_next(demo):
+    config_path, config, pack, first = demo
+    from orchestration.defs.build import build_definitions
+    from orchestration.pipeline import dagster_instance, prepare_environment
+
+    (content_hash,) = _query(config, "select content_hash from audit.closed_periods")[0]
+    # a late ledger file with an October entry lands; the files and the marts are rebuilt
+    (config.landing_dir / "ledger" / "ledger_export_2026-10_late.csv").write_text(
+        LATE_LEDGER, encoding="utf-8"
+    )
+    prepare_environment(config_path)
+    definitions, instance = build_definitions(config_path), dagster_instance(config)
+    for job in ("ingest_files", "build_marts"):
+        result = definitions.resolve_job_def(job).execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        assert result.success, job
+    # the closed snapshot is unchanged, and so is its pack
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    load_snapshot(con, "2026-10-v1")  # raises if it no longer matches its hash
+    con.close()
+    assert _query(config, "select content_hash from audit.closed_periods")[0][0] == content_hash
+    runner = CliRunner()
+    report = runner.invoke(app, ["report", "--config", str(config_path), "--period", "2026-10"])
+    assert report.exit_code == 0, report.output
+    again = {p.relative_to(pack): p.read_bytes() for p in sorted(pack.rglob("*.*"))}
+    assert again == first
+    # the auditor's view: what the live data would change in October
+    diff = runner.invoke(
+        app, ["close", "--config", str(config_path), "--period", "2026-10", "--diff"]
+    )
+    assert diff.exit_code == 0, diff.output
+    line = next(x for x in diff.output.splitlines() if "client_assets:client_liabilities" in x)
+    assert line.split()[-1] == "500.000000000000000000"
+    # November (open, in progress) lists it as a prior-period adjustment
+    november = runner.invoke(
+        app,
+        [
+            "close",
+            "--config",
+            str(config_path),
+            "--period",
+            "2026-11",
+            "--no-run",
+            "--allow-incomplete",
+        ],
+    )
+    assert november.exit_code == 0, november.output
+    adjustments = config.reports_dir / "close" / "2026-11" / "csv" / "adjustments.csv"
+    with adjustments.open(encoding="utf-8") as fh:
+        rows = {r["comparison_or_measure"]: r for r in csv.DictReader(fh)}
+    row = rows["client_assets:client_liabilities"]
+    assert (row["closed_period"], row["network"]) == ("2026-10", "ethereum")
+    assert Decimal(row["adjustment"]) == 500
+    assert "ledger_export_2026-10_late.csv" in row["explanation"]

@@ -1,0 +1,188 @@
+"""The close pack's workbook and CSV files, read back with openpyxl and csv: sheets, frozen
+headers, number formats, totals as formulas whose cached values tie to the marts, fixed
+metadata, and the same bytes on every rendering (real DuckDB file, real xlsxwriter)."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from reporting.close.closing import close_period
+from reporting.close.periods import parse_period
+from reporting.close.render import render_pack, rerender
+from tests.close_warehouse import HOT, build_close_warehouse
+
+OCTOBER = parse_period("2026-10")
+T0 = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def closed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("close_workbook")
+    warehouse = build_close_warehouse(folder / "warehouse.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute("alter table marts.fair_value add column holding_note varchar default 'extra'")
+    con.execute(  # the open-breaks mart: its row of the period end, and a later day's
+        "create table marts.reconciliation_breaks as select * from (values "
+        f"(date '2026-10-31', 'ethereum', '{HOT}', 'onchain_vs_ledger', 1::decimal(38,18), "
+        "12, 'the ledger is 1 USD1 short'), "
+        f"(date '2026-11-01', 'ethereum', '{HOT}', 'custodian_vs_ledger', 4::decimal(38,18), "
+        "0, 'a later break')) "
+        "t(as_of_date, network, location_id, comparison, unexplained_difference, "
+        "break_age_days, sentence)"
+    )
+    con.execute(
+        "create schema intermediate; create table "
+        "intermediate.int_reconciliation__in_transit_explanations as select * from (values "
+        "(date '2026-10-31', 'custodian_vs_ledger', 'ethereum', 'vault-7', "
+        "10::decimal(38,18), 1, 'withdrawal W-1 booked 2026-10-31, on chain 2026-11-01'), "
+        "(date '2026-10-30', 'custodian_vs_ledger', 'ethereum', 'vault-7', "
+        "3::decimal(38,18), 1, 'an earlier day')) "
+        "t(as_of_date, comparison, network, location_id, explained_in_transit, movements, listing)"
+    )
+    closed, tables = close_period(
+        con, OCTOBER, now=T0, actor="alice", run_id="run-1", reporting_timezone="America/New_York"
+    )
+    mart = {
+        "closing": con.execute(
+            "select sum(closing_balance) from marts.inventory_rollforward where period = '2026-10'"
+        ).fetchone()[0],
+        "fair_value_usd": con.execute(
+            "select sum(round(fair_value_usd, 2)) from marts.fair_value where period = '2026-10'"
+        ).fetchone()[0],
+    }
+    con.close()
+    files = render_pack(closed, tables, folder / "reports")
+    return warehouse, folder, closed, files, mart
+
+
+def _sheet_rows(path: Path, sheet: str, data_only: bool) -> list[tuple]:
+    book = openpyxl.load_workbook(path, data_only=data_only)
+    return list(book[sheet].iter_rows(values_only=True))
+
+
+def _total(rows: list[tuple], column: str):
+    header_index = next(i for i, r in enumerate(rows) if r and column in r)
+    col = rows[header_index].index(column)
+    total = next(r for r in rows[header_index:] if r[0] == "Total")
+    return total[col]
+
+
+def test_workbook_has_the_cover_and_every_section(closed):
+    _, _, close, files, _ = closed
+    book = openpyxl.load_workbook(files.workbook)
+    assert book.sheetnames == [
+        "Cover",
+        "Roll-forward",
+        "Positions",
+        "Fair value",
+        "Reconciliation",
+        "Breaks",
+        "In transit",
+        "Concentration",
+        "Health",
+        "Client assets",
+        "Journal",
+        "Adjustments",
+    ]
+    cover = [v for row in book["Cover"].iter_rows(values_only=True) for v in row if v]
+    for expected in (
+        "2026-10 (month)",
+        "Acme Pay Inc. (acme)",
+        "run-1",
+        close.content_hash,
+        "America/New_York",
+        "0xbbbcutoff",  # cut-off block hash of the period end
+        "Fair value through net income.",  # the policy note of the basis in force
+        "f00dcafe",  # a source file's sha256
+        "passed (1 checks)",
+    ):
+        assert expected in cover, expected
+    assert any("Concentration" in str(v) for v in cover)  # listed as not available
+    concentration = [v for r in book["Concentration"].iter_rows(values_only=True) for v in r if v]
+    assert any("not available" in str(v) for v in concentration)
+
+
+def test_headers_are_frozen_and_numbers_formatted(closed):
+    _, _, _, files, _ = closed
+    book = openpyxl.load_workbook(files.workbook)
+    sheet = book["Roll-forward"]
+    assert sheet.freeze_panes == "A5"
+    header = [c.value for c in sheet[4]]
+    closing = header.index("closing_balance") + 1
+    assert sheet.cell(5, closing).number_format == "#,##0.000000"
+    fair = book["Fair value"]
+    fv_header = [c.value for c in fair[4]]
+    assert fair.cell(5, fv_header.index("fair_value_usd") + 1).number_format == "#,##0.00"
+    assert "holding_note" in fv_header  # a column beyond the contract is shown, not dropped
+
+
+def test_totals_are_formulas_whose_cached_values_tie_to_the_marts(closed):
+    _, _, _, files, mart = closed
+    formulas = _sheet_rows(files.workbook, "Roll-forward", data_only=False)
+    assert str(_total(formulas, "closing_balance")).startswith("=SUM(")
+    cached = _sheet_rows(files.workbook, "Roll-forward", data_only=True)
+    closing = Decimal(str(_total(cached, "closing_balance")))  # a double: 15-16 digits
+    assert abs(closing - mart["closing"]) <= mart["closing"] * Decimal("1e-15")
+    fair = _sheet_rows(files.workbook, "Fair value", data_only=True)
+    assert Decimal(str(_total(fair, "fair_value_usd"))) == mart["fair_value_usd"]
+    journal = _sheet_rows(files.workbook, "Journal", data_only=True)
+    assert _total(journal, "debit_usd") == _total(journal, "credit_usd") > 0
+
+
+def test_journal_books_the_fair_value_and_realised_movements(closed):
+    _, _, _, files, _ = closed
+    with (files.csv_dir / "journal.csv").open(encoding="utf-8") as fh:
+        lines = list(csv.DictReader(fh))
+    by_account = {(r["journal_id"][:2], r["account_code"]): r for r in lines}
+    # September was a cash equivalent: October's whole unrealised loss is this period's movement
+    assert by_account[("FV", "7100")]["debit_usd"] == "231.30"
+    assert by_account[("FV", "1250")]["credit_usd"] == "231.30"
+    assert by_account[("RG", "7000")]["debit_usd"] == "30.27"
+    assert by_account[("RG", "1200")]["credit_usd"] == "30.27"
+
+
+def test_csv_files_carry_exact_values(closed):
+    _, _, _, files, _ = closed
+    with (files.csv_dir / "rollforward.csv").open(encoding="utf-8") as fh:
+        rows = {r["location_id"]: r for r in csv.DictReader(fh)}
+    assert rows["vault-7"]["closing_balance"] == "1000255.123456789012345678"
+    assert rows[HOT]["closing_balance"] == "105.749999000000000000"
+    with (files.csv_dir / "breaks.csv").open(encoding="utf-8") as fh:
+        breaks = list(csv.DictReader(fh))
+    assert [(b["comparison"], b["break_age_days"]) for b in breaks] == [("onchain_vs_ledger", "12")]
+    assert breaks[0]["sentence"] == "the ledger is 1 USD1 short"  # from the breaks mart
+    with (files.csv_dir / "in_transit.csv").open(encoding="utf-8") as fh:
+        in_transit = list(csv.DictReader(fh))  # the in-transit listing at the period end only
+    assert [r["explained_in_transit"] for r in in_transit] == ["10.000000000000000000"]
+    assert in_transit[0]["listing"].startswith("withdrawal W-1")
+    assert not (files.csv_dir / "concentration.csv").exists()
+
+
+def test_workbook_metadata_is_the_close_not_the_clock(closed):
+    _, _, close, files, _ = closed
+    with zipfile.ZipFile(files.workbook) as archive:
+        core = archive.read("docProps/core.xml").decode()
+        stamps = {info.date_time for info in archive.infolist()}
+    assert "2026-11-02T11:00:00Z" in core
+    assert len(stamps) == 1 and next(iter(stamps))[0] == 1980  # fixed zip entry times
+    props = openpyxl.load_workbook(files.workbook).properties
+    assert props.created == datetime(2026, 11, 2, 11, 0)
+    assert close.content_hash in (props.description or "")
+
+
+def test_re_rendering_from_the_snapshot_gives_the_same_bytes(closed):
+    warehouse, folder, _, files, _ = closed
+    first = {p.relative_to(files.folder): p.read_bytes() for p in files.folder.rglob("*.*")}
+    _, again = rerender(warehouse, folder / "reports-again", OCTOBER)
+    second = {p.relative_to(again.folder): p.read_bytes() for p in again.folder.rglob("*.*")}
+    assert set(first) == set(second) and len(first) > 10
+    for name, content in first.items():
+        assert second[name] == content, name
