@@ -26,14 +26,41 @@ def usd(value: Decimal | int | None) -> str:
     return f"${cents:,.2f}" if cents >= 0 else f"-${-cents:,.2f}"
 
 
-def format_table(df: pl.DataFrame, token_columns=(), usd_columns=()) -> pl.DataFrame:
+def usd_price(value: Decimal | int | None) -> str:
+    """A USD price, exact (a depeg of 0.9998 must not show as $1.00)."""
+    if value is None:
+        return ""
+    text = token_units(value)
+    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+
+
+def percent(value: Decimal | int | None) -> str:
+    """A share or ratio as an exact percentage: Decimal('0.125') -> '12.5%'."""
+    if value is None:
+        return ""
+    return f"{token_units(Decimal(value) * 100)}%"
+
+
+def format_table(
+    df: pl.DataFrame,
+    token_columns=(),
+    usd_columns=(),
+    percent_columns=(),
+    price_columns=(),
+) -> pl.DataFrame:
     """Render money columns as exact strings so no widget turns them into floats."""
+    formatters = {
+        **{c: usd_price for c in price_columns},
+        **{c: percent for c in percent_columns},
+        **{c: usd for c in usd_columns},
+        **{c: token_units for c in token_columns},
+    }
     exprs = []
     for column in df.columns:
-        if column in token_columns:
+        if column in formatters:
+            exprs.append(pl.col(column).map_elements(formatters[column], return_dtype=pl.String))
+        elif isinstance(df.schema[column], pl.Decimal):  # any other exact amount or count
             exprs.append(pl.col(column).map_elements(token_units, return_dtype=pl.String))
-        elif column in usd_columns:
-            exprs.append(pl.col(column).map_elements(usd, return_dtype=pl.String))
         elif df.schema[column] == pl.Date:
             exprs.append(pl.col(column).dt.strftime("%Y-%m-%d"))
         else:

@@ -6,7 +6,35 @@ from pathlib import Path
 
 import duckdb
 
-from reporting.publish import publish_snapshot
+from reporting.publish import publish_snapshot, snapshot_path
+from tests.dashboard_finance_fixtures import FINANCE_TABLES, LOAD_LOG, RECONCILIATION
+
+CLOSE_TABLES = ("audit.closed_periods", "audit.period_adjustments", "audit.close_events")
+
+
+def add_finance_marts(con: duckdb.DuckDBPyConnection, finance: bool) -> None:
+    """The reconciliation, risk, valuation and close tables, with hand-checkable numbers
+    (only the reconciliation when `finance` is false: a warehouse before the finance marts)."""
+    for sql in FINANCE_TABLES.values() if finance else [RECONCILIATION]:
+        con.execute(sql)
+
+
+def publish_close_tables(warehouse: Path, data_dir: Path) -> None:
+    """Copy the close tables into the snapshot when publish does not list them (yet)."""
+    con = duckdb.connect(str(snapshot_path(data_dir)))
+    try:
+        con.execute(f"attach '{warehouse}' as src (read_only)")
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'src'"
+            ).fetchall()
+        }
+        for table in sorted(present & set(CLOSE_TABLES)):
+            con.execute(f"create table if not exists {table} as select * from src.{table}")
+    finally:
+        con.close()
+
 
 # (day, entity, network, location, ownership, type, provider, balance, pending_out)
 ROWS = [
@@ -40,8 +68,9 @@ ROWS = [
 ]
 
 
-def build_published(folder: Path) -> Path:
-    """Write a warehouse with marts.inventory_daily and publish it; return the data dir."""
+def build_published(folder: Path, finance: bool = True) -> Path:
+    """Write a warehouse with marts.inventory_daily (and the finance marts and close tables
+    unless `finance` is false) and publish it; return the data dir."""
     warehouse = folder / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts; create schema audit")
@@ -64,24 +93,10 @@ def build_published(folder: Path) -> Path:
             "? , 'hot', null, 0, 0, 0)",
             [day, entity, net, loc, own, typ, prov, bal, p_out, bal, p_out, f"{net}-{loc[2:6]}"],
         )
-    con.execute(
-        """
-        create table marts.reconciliation as
-        select * from (values
-            (date '2026-10-31', 'acme', 'ethereum', '0x' || repeat('a', 40),
-             'transfers_vs_balanceof', 'matched', 0::decimal(38,18)),
-            (date '2026-10-31', 'acme', 'bsc', '0x' || repeat('c', 40),
-             'transfers_vs_balanceof', 'break', 2.5::decimal(38,18)),
-            (date '2026-10-30', 'acme', 'bsc', '0x' || repeat('c', 40),
-             'transfers_vs_balanceof', 'matched', 0::decimal(38,18))
-        ) as t(as_of_date, entity, network, location_id, comparison, status, difference)
-        """
-    )
-    con.execute(
-        "create table audit.load_log as select 'onchain' as source, "
-        "timestamptz '2026-10-31 12:00:00+00' as finished_at, 'success' as status"
-    )
+    add_finance_marts(con, finance)
+    con.execute(LOAD_LOG)
     con.close()
     data_dir = folder / "data"
     publish_snapshot(warehouse, data_dir, run_id="test-run")
+    publish_close_tables(warehouse, data_dir)
     return data_dir

@@ -2,38 +2,202 @@
 
 from __future__ import annotations
 
+import altair as alt
+import polars as pl
 import streamlit as st
 
+from dashboard.formatting import token_units
+from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, needs, show_table
+from dashboard.views.common import Filters, columns_of, needs, show_table
+
+STATUSES = ("matched", "explained", "break")
+BREAK_HIGHLIGHT = ("status", {"break"})
+
+
+def _comparison_filter(snapshot: Snapshot) -> list[str]:
+    comparisons = snapshot.query("select distinct comparison from marts.reconciliation order by 1")[
+        "comparison"
+    ].to_list()
+    return st.multiselect("Comparison", comparisons, default=comparisons, key="recon-comparison")
+
+
+def _status_counts() -> str:
+    return ", ".join(f"count(*) filter (where status = '{s}') as {s}" for s in STATUSES)
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
     if not needs(snapshot, "marts.reconciliation", "Reconciliation"):
         return
+    if filters.as_of_date is None:
+        st.info("The snapshot holds no inventory days yet.")
+        return
+    comparisons = _comparison_filter(snapshot)
     where, params = filters.where()
-    df = snapshot.query(
-        f"select * from marts.reconciliation where {where} "
-        "order by status desc, comparison, network, location_id",
+    where += " and comparison in (select unnest(?))"
+    params.append(comparisons)
+
+    st.subheader(f"Comparisons at the end of {filters.as_of_date}")
+    summary = snapshot.query(
+        f"select comparison, {_status_counts()}, "
+        "cast(coalesce(sum(abs(unexplained_difference)) filter (where status = 'break'), 0) "
+        "as decimal(38, 18)) as unexplained_in_breaks "
+        f"from marts.reconciliation where {where} group by comparison order by comparison",
         params,
     )
-    st.subheader(f"Comparisons at the end of {filters.as_of_date}")
-    if df.is_empty():
+    if summary.is_empty():
         st.info("No comparison for this day and selection.")
     else:
-        counts = df.group_by("status").len().sort("status")
-        st.write(", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True)))
-    show_table(df, f"reconciliation_{filters.as_of_date}", "recon")
-    st.markdown("**Status over time**")
-    history_where, history_params = filters.where(date_column=None)
-    history = snapshot.query(
-        "select as_of_date, comparison, status, count(*) as locations from marts.reconciliation "
-        f"where {history_where} group by all order by as_of_date desc, comparison, status",
-        history_params,
-    )
-    show_table(history, "reconciliation_status_by_day", "recon-history")
-    if snapshot.has_table("marts.reconciliation_breaks"):
-        st.markdown("**Open breaks**")
-        show_table(
-            snapshot.query("select * from marts.reconciliation_breaks"), "open_breaks", "breaks"
+        totals = {s: int(summary[s].sum()) for s in STATUSES}
+        st.markdown(", ".join(f"{s}: {n}" for s, n in sorted(totals.items()) if n))
+        left, right = st.columns(2)
+        left.metric("Breaks", totals["break"])
+        right.metric(
+            "Unexplained in breaks", token_units(sum(summary["unexplained_in_breaks"].to_list()))
         )
+    show_table(summary, f"reconciliation_summary_{filters.as_of_date}", "recon-summary")
+
+    st.markdown("**Every location compared**")
+    shown = show_paged(
+        snapshot,
+        f"select * from marts.reconciliation where {where}",
+        params,
+        order_by="status = 'break' desc, status, comparison, network, location_id",
+        name=f"reconciliation_{filters.as_of_date}",
+        key="recon",
+        highlight=BREAK_HIGHLIGHT,
+    )
+    _location_history(snapshot, shown, comparisons)
+
+    _status_over_time(snapshot, filters, comparisons)
+    _open_breaks(snapshot, filters, comparisons)
+
+
+def _status_over_time(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -> None:
+    st.markdown("**Status over time (locations per status and day)**")
+    where, params = filters.where(date_column=None)
+    sql = (
+        f"select as_of_date, comparison, {_status_counts()} from marts.reconciliation "
+        f"where {where} and comparison in (select unnest(?)) group by as_of_date, comparison"
+    )
+    params = [*params, comparisons]
+    history = snapshot.query(sql + " order by as_of_date, comparison", params)
+    if not history.is_empty():
+        chart = (
+            alt.Chart(history.select("as_of_date", "comparison", "break").to_pandas())
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("as_of_date:T", title="day"),
+                y=alt.Y(
+                    "break:Q",
+                    title="locations in break",
+                    axis=alt.Axis(format=",d", tickMinStep=1),
+                ),
+                color=alt.Color("comparison:N"),
+                tooltip=["as_of_date:T", "comparison:N", alt.Tooltip("break:Q", format=",d")],
+            )
+        )
+        st.altair_chart(chart, width="stretch")
+    # one row per day and comparison: small enough to show whole, from the same query
+    show_table(
+        history.sort(["as_of_date", "comparison"], descending=[True, False]),
+        "reconciliation_status_by_day",
+        "recon-history",
+    )
+
+
+def _location_history(snapshot: Snapshot, shown: pl.DataFrame, comparisons: list[str]) -> None:
+    """Day by day, every comparison of one location shown above."""
+    if shown.is_empty():
+        return
+    places = shown.select("network", "location_id").unique(maintain_order=True)
+    labels = [f"{r['location_id']} ({r['network']})" for r in places.iter_rows(named=True)]
+    picked = st.selectbox("Status history of", labels, key="recon-location")
+    place = places.row(labels.index(picked), named=True)
+    show_paged(
+        snapshot,
+        "select as_of_date, comparison, status, left_balance, right_balance, difference, "
+        "explained_in_transit, unexplained_difference, break_age_days "
+        "from marts.reconciliation where network = ? and location_id = ? "
+        "and comparison in (select unnest(?))",
+        [place["network"], place["location_id"], comparisons],
+        order_by="as_of_date desc, comparison",
+        name=f"reconciliation_history_{place['location_id']}",
+        key="recon-location-history",
+        highlight=BREAK_HIGHLIGHT,
+    )
+
+
+def _first(columns: list[str], *names: str) -> str | None:
+    return next((n for n in names if n in columns), None)
+
+
+def _open_breaks(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -> None:
+    st.markdown("**Open breaks**")
+    if snapshot.has_table("marts.reconciliation_breaks"):
+        table = "marts.reconciliation_breaks"
+        columns = columns_of(snapshot, table)
+        where, params = filters.where(
+            date_column=None,
+            entity_column=_first(columns, "entity"),
+            network_column=_first(columns, "network"),
+        )
+        if "comparison" in columns:
+            where += " and comparison in (select unnest(?))"
+            params.append(comparisons)
+        sql = f"select * from {table} where {where}"
+    else:
+        st.caption(
+            "From the reconciliation on the latest day (`marts.reconciliation_breaks`, with "
+            "in-transit items and descriptions, is not published yet)."
+        )
+        where, params = filters.where(date_column=None)
+        sql = (
+            "select * from marts.reconciliation where status = 'break' and as_of_date = "
+            f"(select max(as_of_date) from marts.reconciliation) and {where} "
+            "and comparison in (select unnest(?))"
+        )
+        params.append(comparisons)
+        columns = columns_of(snapshot, "marts.reconciliation")
+    age = _first(columns, "break_age_days", "age_days")
+    unexplained = _first(
+        columns, "unexplained_difference", "unexplained_amount", "unexplained", "difference"
+    )
+    facts = snapshot.query(
+        "select count(*) as breaks, "
+        + (f"max({age}) as oldest, " if age else "null as oldest, ")
+        + (
+            f"cast(sum(abs({unexplained})) as decimal(38, 18)) as unexplained "
+            if unexplained
+            else "null as unexplained "
+        )
+        + f"from ({sql})",
+        params,
+    ).row(0, named=True)
+    cols = st.columns(3)
+    cols[0].metric("Open breaks", facts["breaks"])
+    cols[1].metric("Oldest break (days)", "" if facts["oldest"] is None else facts["oldest"])
+    cols[2].metric("Unexplained in open breaks", token_units(facts["unexplained"] or 0))
+    order = ", ".join(
+        x for x in (f"{age} desc nulls last" if age else "", _first(columns, "location_id")) if x
+    )
+    page = show_paged(
+        snapshot,
+        sql,
+        params,
+        order_by=order or "1",
+        name="open_breaks",
+        key="breaks",
+    )
+    _describe(page, columns)
+
+
+def _describe(page: pl.DataFrame, columns: list[str]) -> None:
+    """What to do about each break on the page, in words (no links to follow)."""
+    text = _first(columns, "description", "break_description")
+    if not text or page.is_empty():
+        return
+    with st.expander("What to do about these breaks", expanded=False):
+        for row in page.iter_rows(named=True):
+            where = row.get("location_label") or row.get("location_id") or ""
+            st.markdown(f"- **{where}** ({row.get('comparison', '')}): {row[text]}")

@@ -1,38 +1,195 @@
-"""Risk and health: concentration against limits, client-asset coverage, health signals."""
+"""Risk and health: concentration against limits, client-asset coverage, stress capacity, the
+health signals of inventory_health, and source freshness."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
+import altair as alt
+import polars as pl
 import streamlit as st
 
+from dashboard.formatting import percent, token_units
+from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, show_table
+from dashboard.views.common import Filters, columns_of, needs
+from dashboard.views.freshness import render_freshness
 
-TABLES = {
-    "marts.concentration": "Concentration against limits",
-    "marts.client_asset_coverage": "Client-asset coverage",
-    "marts.inventory_health": "Health signals",
-}
+ALL_DIMENSIONS = "all dimensions"
+HEALTH_NOT_OK = {"warn", "alert", "short", "fail"}
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
-    shown = 0
-    for table, title in TABLES.items():
-        if snapshot.has_table(table):
-            st.markdown(f"**{title}**")
-            show_table(snapshot.query(f"select * from {table}"), table.split(".")[1], table)
-            shown += 1
-    if not shown:
-        st.info(
-            "Risk and health need `marts.concentration`, `marts.client_asset_coverage` and "
-            "`marts.inventory_health`, which this warehouse does not have yet."
+    _concentration(snapshot, filters)
+    _coverage(snapshot, filters)
+    _stress_and_health(snapshot, filters)
+    render_freshness(snapshot, filters)
+
+
+def _day_of(snapshot: Snapshot, table: str, as_of: date | None) -> date | None:
+    """The latest day of `table` on or before the chosen day (risk marts may lag a day)."""
+    if as_of is None:
+        return snapshot.scalar(f"select max(as_of_date) from {table}")
+    return snapshot.scalar(f"select max(as_of_date) from {table} where as_of_date <= ?", [as_of])
+
+
+def _concentration(snapshot: Snapshot, filters: Filters) -> None:
+    st.subheader("Concentration against limits")
+    if not needs(snapshot, "marts.concentration", "Concentration"):
+        return
+    day = _day_of(snapshot, "marts.concentration", filters.as_of_date)
+    if day is None:
+        st.info("No concentration figures on or before this day.")
+        return
+    columns = columns_of(snapshot, "marts.concentration")
+    where, params = filters.where(
+        entity_column="entity" if "entity" in columns else None,
+        network_column="network" if "network" in columns else None,
+        date_column=None,
+    )
+    where += " and as_of_date = ?"
+    params.append(day)
+    dimensions = snapshot.query(
+        "select distinct dimension from marts.concentration where as_of_date = ? order by 1", [day]
+    )["dimension"].to_list()
+    picked = st.selectbox("Concentration by", [ALL_DIMENSIONS, *dimensions], key="conc-dim")
+    if picked != ALL_DIMENSIONS:
+        where += " and dimension = ?"
+        params.append(picked)
+    facts = snapshot.query(
+        "select count(*) filter (where status = 'breach') as breaches, max(share) as top_share "
+        f"from marts.concentration where {where}",
+        params,
+    ).row(0, named=True)
+    st.caption(f"As of {day}.")
+    left, right = st.columns(2)
+    left.metric("Concentration breaches", facts["breaches"])
+    right.metric("Largest share", percent(facts["top_share"]))
+    show_paged(
+        snapshot,
+        f"select * from marts.concentration where {where}",
+        params,
+        order_by="status = 'breach' desc, share desc, dimension, dimension_value",
+        name=f"concentration_{day}",
+        key="concentration",
+        highlight=("status", {"breach"}),
+    )
+
+
+def _coverage(snapshot: Snapshot, filters: Filters) -> None:
+    st.subheader("Client-asset coverage")
+    if not needs(snapshot, "marts.client_asset_coverage", "Client-asset coverage"):
+        return
+    where, params = filters.where(date_column=None)
+    sums = (
+        "cast(sum(client_holdings) as decimal(38, 18)) as client_holdings, "
+        "cast(sum(client_liabilities) as decimal(38, 18)) as client_liabilities, "
+        "cast(sum(shortfall) as decimal(38, 18)) as shortfall"
+    )
+    day = snapshot.query(
+        f"select {sums} from marts.client_asset_coverage where {where} and as_of_date = ?",
+        [*params, filters.as_of_date],
+    ).row(0, named=True)
+    cols = st.columns(4)
+    cols[0].metric("Client holdings", token_units(day["client_holdings"] or 0))
+    cols[1].metric("Client liabilities", token_units(day["client_liabilities"] or 0))
+    cols[2].metric("Coverage", _ratio(day["client_holdings"], day["client_liabilities"]))
+    cols[3].metric("Client shortfall", token_units(day["shortfall"] or 0))
+    show_paged(
+        snapshot,
+        f"select * from marts.client_asset_coverage where {where} and as_of_date = ?",
+        [*params, filters.as_of_date],
+        order_by="shortfall desc, entity, network",
+        name=f"client_asset_coverage_{filters.as_of_date}",
+        key="coverage",
+        highlight=("is_covered", {False}),
+    )
+    st.markdown("**Coverage over time (all selected entities and networks)**")
+    history_sql = (
+        f"select as_of_date, {sums} from marts.client_asset_coverage where {where} "
+        "group by as_of_date"
+    )
+    history = snapshot.query(history_sql + " order by as_of_date", params)
+    _coverage_chart(history)
+    show_paged(
+        snapshot,
+        history_sql,
+        params,
+        order_by="as_of_date desc",
+        name="client_asset_coverage_by_day",
+        key="coverage-history",
+    )
+
+
+def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> str:
+    if not denominator:
+        return "no liabilities"
+    return percent((Decimal(numerator or 0) / Decimal(denominator)).quantize(Decimal("1e-8")))
+
+
+def _coverage_chart(history: pl.DataFrame) -> None:
+    drawn = history.filter(pl.col("client_liabilities") > 0)
+    if drawn.is_empty():
+        return
+    # floats for drawing only: the tables and downloads keep exact decimals
+    plot = drawn.select(
+        "as_of_date",
+        (
+            pl.col("client_holdings").cast(pl.Float64)
+            / pl.col("client_liabilities").cast(pl.Float64)
+        ).alias("coverage"),
+    ).to_pandas()
+    chart = (
+        alt.Chart(plot)
+        .mark_line()
+        .encode(
+            x=alt.X("as_of_date:T", title="day"),
+            y=alt.Y("coverage:Q", title="client holdings / liabilities", axis=alt.Axis(format="%")),
+            tooltip=["as_of_date:T", alt.Tooltip("coverage:Q", format=".4%")],
         )
-    if snapshot.has_table("audit.load_log"):
-        st.markdown("**Source freshness (last load per source)**")
-        show_table(
-            snapshot.query(
-                "select source, max(finished_at) as last_loaded_at, count(*) as loads "
-                "from audit.load_log where status = 'success' group by source order by source"
-            ),
-            "source_freshness",
-            "freshness",
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def _stress_and_health(snapshot: Snapshot, filters: Filters) -> None:
+    st.subheader("Stress capacity and health signals")
+    if not needs(snapshot, "marts.inventory_health", "Stress capacity and health"):
+        return
+    columns = columns_of(snapshot, "marts.inventory_health")
+    where, params = filters.where(
+        date_column=None,
+        entity_column="entity" if "entity" in columns else None,
+        network_column="network" if "network" in columns else None,
+    )
+    if "entity" not in columns:
+        st.caption(
+            "Health signals cover the whole operator: the entity and network filters do not apply."
         )
+    day = _day_of(snapshot, "marts.inventory_health", filters.as_of_date)
+    row = snapshot.query(
+        f"select * from marts.inventory_health where {where} and as_of_date = ?", [*params, day]
+    )
+    if not row.is_empty():
+        values = row.row(0, named=True)
+        st.caption(f"As of {day}.")
+        cols = st.columns(2) + st.columns(2)  # two by two: exact amounts are long
+        cols[0].metric("Available", token_units(values.get("available_total")))
+        cols[1].metric("Withdrawal shock", token_units(values.get("shock_amount")))
+        cols[2].metric("Stress capacity", percent(values.get("stress_capacity_ratio")))
+        cols[3].metric("Stress test", str(values.get("stress_status", "")))
+        status = values.get("health_status")
+        reasons = values.get("health_reasons") or ""
+        if status is not None:
+            show = st.error if str(status).lower() in HEALTH_NOT_OK else st.success
+            show(f"Health: {status}" + (f" ({reasons})" if reasons else ""))
+    st.markdown("**Health signals per day**")
+    show_paged(
+        snapshot,
+        f"select * from marts.inventory_health where {where}",
+        params,
+        order_by="as_of_date desc",
+        name="inventory_health",
+        key="health",
+        highlight=("health_status", HEALTH_NOT_OK) if "health_status" in columns else None,
+    )

@@ -2,12 +2,94 @@
 
 from __future__ import annotations
 
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard.formatting import token_units, usd, usd_price
+from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, needs, show_table
+from dashboard.views.common import Filters, columns_of, needs
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
     if not needs(snapshot, "marts.fair_value", "Valuation"):
         return
-    df = snapshot.query("select * from marts.fair_value order by period_end_date desc")
-    show_table(df, "fair_value", "fair-value")
+    columns = columns_of(snapshot, "marts.fair_value")
+    period_types = snapshot.query(
+        "select distinct period_type from marts.fair_value order by period_type"
+    )["period_type"].to_list()
+    if not period_types:
+        st.info("No period end has been valued yet.")
+        return
+    period_type = st.selectbox("Period type", period_types, key="valuation-type")
+    where, params = filters.where(
+        date_column=None,
+        entity_column="entity" if "entity" in columns else None,
+        network_column="network" if "network" in columns else None,
+    )
+    where += " and period_type = ?"
+    params.append(period_type)
+    if filters.as_of_date is not None:
+        where += " and period_end_date <= ?"
+        params.append(filters.as_of_date)
+    end = snapshot.scalar(
+        f"select max(period_end_date) from marts.fair_value where {where}", params
+    )
+    if end is None:
+        st.info("No period end on or before this day for the selection.")
+        return
+    latest = snapshot.query(
+        "select cast(sum(units) as decimal(38, 18)) as units, "
+        "cast(sum(fair_value_usd) as decimal(38, 6)) as fair_value_usd, "
+        "arg_max(price_usd, units) as price_usd, arg_max(price_source, units) as price_source, "
+        "arg_max(depeg_bps, units) as depeg_bps "
+        f"from marts.fair_value where {where} and period_end_date = ?",
+        [*params, end],
+    ).row(0, named=True)
+    st.subheader(f"Fair value at {end}")
+    cols = st.columns(4)
+    priced = latest["price_usd"] is not None
+    source = f" ({latest['price_source']})" if latest["price_source"] else ""
+    cols[0].metric("Fair value (USD)", usd(latest["fair_value_usd"]) if priced else "no price")
+    cols[1].metric("Units", token_units(latest["units"]))
+    cols[2].metric(f"Price{source}", usd_price(latest["price_usd"]) if priced else "no price")
+    cols[3].metric("Depeg (bps)", token_units(latest["depeg_bps"]) if priced else "no price")
+    show_paged(
+        snapshot,
+        f"select * from marts.fair_value where {where}",
+        params,
+        order_by="period_end_date desc, entity, ownership",
+        name=f"fair_value_{period_type}",
+        key="fair-value",
+    )
+    _depeg_chart(snapshot, where, params)
+
+
+def _depeg_chart(snapshot: Snapshot, where: str, params: list) -> None:
+    st.markdown("**Depeg over time (basis points from $1, by price source)**")
+    depeg = snapshot.query(
+        "select distinct period_end_date, price_source, depeg_bps from marts.fair_value "
+        f"where {where} and depeg_bps is not null order by period_end_date",
+        params,
+    )
+    if depeg.is_empty():
+        st.caption("No prices in the selection.")
+        return
+    # floats for drawing only: the table above and its download keep exact decimals
+    plot = depeg.with_columns(pl.col("depeg_bps").cast(pl.Float64)).to_pandas()
+    chart = (
+        alt.Chart(plot)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period_end_date:T", title="period end"),
+            y=alt.Y("depeg_bps:Q", title="depeg (bps)", axis=alt.Axis(format=",.2f")),
+            color=alt.Color("price_source:N"),
+            tooltip=[
+                "period_end_date:T",
+                "price_source:N",
+                alt.Tooltip("depeg_bps:Q", format=",.4f"),
+            ],
+        )
+    )
+    st.altair_chart(chart, width="stretch")

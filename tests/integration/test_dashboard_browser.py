@@ -24,9 +24,9 @@ EXPECTED = {
     "Overview": "Total units",
     "Locations": "locations at the end of",
     "Reconciliation": "Comparisons at the end of",
-    "Valuation": "Valuation needs",
+    "Valuation": "Fair value at",
     "Risk and health": "Source freshness",
-    "Close": "list of closed periods",
+    "Close": "Late-data adjustments",
 }
 PAGES = list(EXPECTED)
 

@@ -88,9 +88,9 @@ def test_reconciliation_page_counts_statuses_for_the_day_and_filters(data_dir):
     at = _run()
     at.sidebar.radio(key="page").set_value("Reconciliation").run()
     assert at.subheader[0].value == "Comparisons at the end of 2026-10-31"
-    assert "break: 1, matched: 1" in [m.value for m in at.markdown]
+    assert "break: 2, explained: 1, matched: 2" in [m.value for m in at.markdown]
     at.sidebar.multiselect(key="network").set_value(["ethereum"]).run()
-    assert "matched: 1" in [m.value for m in at.markdown]
+    assert "break: 1, explained: 1, matched: 1" in [m.value for m in at.markdown]
 
 
 def test_missing_snapshot_says_so(tmp_path, monkeypatch):
