@@ -25,7 +25,11 @@ from pydantic import (
     model_validator,
 )
 
+from ingestion.contract_locations import ContractLocation, check_contract_locations
 from ingestion.files.config import FilesConfig
+from ingestion.quality_config import QualityConfig
+from ingestion.reconciliation_config import ReconciliationConfig
+from ingestion.risk_config import RiskConfig
 from ingestion.valuation import ValuationConfig
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -150,6 +154,10 @@ class Config(_Strict):
     wallets: list[Wallet] = Field(min_length=1)
     files: FilesConfig = FilesConfig()  # off-chain file sources (ingestion/files/config.py)
     valuation: ValuationConfig = ValuationConfig()  # prices, cost, basis (ingestion/valuation.py)
+    quality: QualityConfig = QualityConfig()  # quality suites' thresholds (quality_config.py)
+    reconciliation: ReconciliationConfig = ReconciliationConfig()  # reconciliation_config.py
+    contract_locations: list[ContractLocation] = []  # locked in a contract (contract_locations.py)
+    risk: RiskConfig = RiskConfig()  # limits, withdrawal shock, health (ingestion/risk_config.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -203,6 +211,10 @@ class Config(_Strict):
             [e.id for e in self.entities],
             [(s.source, s.asset) for s in self.files.prices.series],
             self.files.prices.principal_source,
+        )
+        self.risk.check_references([e.id for e in self.entities], self.network_names)
+        check_contract_locations(
+            self.contract_locations, [(w.network, w.address) for w in self.wallets]
         )
         return self
 

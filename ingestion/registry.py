@@ -1,4 +1,4 @@
-"""Load the registry (entities, networks and tokens, wallets) from the configuration into `raw`.
+"""Load the registry (entities, networks, wallets, risk limits) from the configuration into `raw`.
 
 The configuration is the truth for the registry, so each load replaces the tables' content in
 one transaction: the same configuration twice leaves identical tables.
@@ -9,6 +9,9 @@ from __future__ import annotations
 import duckdb
 
 from ingestion.config import Config
+from ingestion.contract_locations import load_contract_locations
+from ingestion.reconciliation_config import load_reconciliation_config
+from ingestion.risk_config import load_risk_config
 
 
 def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, int]:
@@ -40,8 +43,18 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
             con.execute(f"delete from {table}")
             placeholders = ", ".join(["?"] * width)
             con.executemany(f"insert into {table} values ({placeholders})", rows)
+        risk_counts = load_risk_config(con, config)  # raw.registry_* of `risk:`
+        comparisons = load_reconciliation_config(con, config)  # `reconciliation:`
+        contracts = load_contract_locations(con, config)  # `contract_locations:`
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return {"entities": len(entities), "networks": len(networks), "wallets": len(wallets)}
+    return {
+        "entities": len(entities),
+        "networks": len(networks),
+        "wallets": len(wallets),
+        **risk_counts,
+        "reconciliation_comparisons": comparisons,
+        "contract_locations": contracts,
+    }

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from ingestion.config import ConfigError, load_config
-from usd1inv import onchain_commands
+from usd1inv import close_commands, onchain_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -87,7 +87,7 @@ def demo(
 ) -> None:
     """Start a local anvil node, deploy the demo token, play the 60+ day scenario, run the
     pipeline on the embedded config (demo/usd1inv.yml), then stop the node."""
-    from demo.runner import run_demo
+    from demo.runner import demo_close_pack, run_demo
     from usd1inv.runlog import run_log
     from usd1inv.summary import print_summary
 
@@ -98,6 +98,8 @@ def demo(
     with run_log(load_config(DEMO_CONFIG).data_dir, verbose) as log_path:
         outcome = run_demo(DEMO_CONFIG)
     print_summary(outcome)
+    if pack := demo_close_pack(outcome.config, outcome.end):  # the last full month, closed
+        typer.echo(f"Close pack: {pack}  (xlsx, pdf, csv/; `usd1inv report` renders it again)")
     typer.echo(f"Run log   : {log_path}")
     if not outcome.success:
         _fail("demo run failed:\n" + outcome.failure_summary)
@@ -152,6 +154,9 @@ def dev(
 # on-chain history: usd1inv backfill / usd1inv import-transfers (usd1inv/onchain_commands.py)
 app.command("backfill")(onchain_commands.backfill)
 app.command("import-transfers")(onchain_commands.import_transfers)
+# period-end close: usd1inv close / usd1inv report (usd1inv/close_commands.py)
+app.command("close")(close_commands.close)
+app.command("report")(close_commands.report)
 
 
 @app.command()

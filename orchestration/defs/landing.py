@@ -34,6 +34,7 @@ FILE_REGISTRY_KEYS = [
     AssetKey(["raw", "registry_price_sources"]),
     AssetKey(["raw", "valuation_price_sources"]),
     AssetKey(["raw", "valuation_policies"]),
+    AssetKey(["raw", "valuation_cost_methods"]),
 ]
 # kind -> (op name, raw tables it writes)
 FILE_KINDS: dict[str, tuple[str, list[str]]] = {
@@ -145,6 +146,13 @@ def build_file_registry():
                 AssetKey(["raw", "valuation_policies"]),
                 description="Measurement basis per asset and entity from an effective date "
                 "(valuation.policies).",
+                group_name="registry",
+                kinds={"python", "duckdb"},
+            ),
+            AssetSpec(
+                AssetKey(["raw", "valuation_cost_methods"]),
+                description="Cost method per entity: weighted_average or fifo "
+                "(valuation.cost_method, cost_method_by_entity).",
                 group_name="registry",
                 kinds={"python", "duckdb"},
             ),

@@ -9,6 +9,12 @@ REGISTRY_TABLES = {
     "registry_entities": "Entities (legal owners) from the configuration.",
     "registry_networks": "Networks with their token (address, symbol, decimals) and finality.",
     "registry_wallets": "The wallet registry: address, entity, purpose, custody, ownership.",
+    "registry_concentration_limits": "Concentration limits per location, provider, network.",
+    "registry_withdrawal_shock": "The withdrawal shock of the stress test (risk:).",
+    "registry_health_thresholds": "Warn and alert thresholds of the health signals (risk:).",
+    "registry_reconciliation_comparisons": "Tolerance, max break age and in-transit window "
+    "per reconciliation comparison (reconciliation:).",
+    "registry_contract_locations": "Registry wallets whose balance is locked in a contract.",
 }
 REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
 
