@@ -5,9 +5,10 @@
     NULL. For shares (balance / total) and ratios of token amounts; divide_half_even
     (valuation.sql) is for USD / units.
 
-    DuckDB: long division in HUGEINT on the 18-decimal integers, 9 digits at a time, so a
-    denominator up to 10^11 token units (10^29 at 18 decimals) is exact; a larger one overflows
-    HUGEINT and the query fails (never a wrong number).
+    DuckDB: long division in HUGEINT on the 18-decimal integers, 3 digits at a time (each
+    remainder times 1000 must fit HUGEINT), so a denominator up to 10^17 token units (10^35
+    at 18 decimals) is exact; a larger one overflows HUGEINT and the query fails (never a wrong
+    number). 9 digits at a time overflowed from 10^11 tokens (the 5M-transfer bench holds 10^12).
 -#}
 {% macro ratio_half_even(numerator, denominator) -%}
 {{ return(adapter.dispatch('ratio_half_even', 'usd1_inventory')(numerator, denominator)) }}
@@ -23,18 +24,25 @@
 {%- endset -%}
 {%- set n = scaled | replace('{x}', numerator) -%}
 {%- set d = 'nullif(' ~ (scaled | replace('{x}', denominator)) ~ ', 0)' -%}
-{%- set giga = "cast('1000000000' as hugeint)" -%}
-{%- set r1 = '((' ~ n ~ ' % ' ~ d ~ ') * ' ~ giga ~ ')' -%}
-{%- set r2 = '((' ~ r1 ~ ' % ' ~ d ~ ') * ' ~ giga ~ ')' -%}
-{%- set q2 = '(' ~ r2 ~ ' // ' ~ d ~ ')' -%}
-{%- set rest = '(' ~ r2 ~ ' % ' ~ d ~ ')' -%}
+{%- set kilo = "cast(1000 as hugeint)" -%}
+{#- remainders r_1 .. r_6: each step brings down 3 more digits of the 18 decimals -#}
+{%- set remainders = ['(' ~ n ~ ' % ' ~ d ~ ')'] -%}
+{%- for _ in range(6) -%}
+{%- do remainders.append('((' ~ remainders[-1] ~ ' * ' ~ kilo ~ ') % ' ~ d ~ ')') -%}
+{%- endfor -%}
+{%- set last_digits = '((' ~ remainders[5] ~ ' * ' ~ kilo ~ ') // ' ~ d ~ ')' -%}
 cast(
     cast(
         ({{ n }} // {{ d }}) * cast('1000000000000000000' as hugeint)
-        + ({{ r1 }} // {{ d }}) * {{ giga }}
-        + {{ q2 }}
+{%- for step in range(1, 6) %}
+        + (({{ remainders[step - 1] }} * {{ kilo }}) // {{ d }})
+        * cast('1{{ "0" * (18 - 3 * step) }}' as hugeint)
+{%- endfor %}
+        + {{ last_digits }}
         + case
-            when 2 * {{ rest }} > {{ d }} or (2 * {{ rest }} = {{ d }} and {{ q2 }} % 2 = 1)
+            when
+                2 * {{ remainders[6] }} > {{ d }}
+                or (2 * {{ remainders[6] }} = {{ d }} and {{ last_digits }} % 2 = 1)
                 then 1
             else 0
         end
