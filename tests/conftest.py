@@ -31,3 +31,14 @@ def test_output() -> Path:
     out = REPO / "test-output"
     out.mkdir(exist_ok=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory) -> tuple[Path, object]:
+    """One full demo run (chain, files, pipeline, close), shared by the demo tests that only
+    read what it built: each full run takes minutes. A test that changes the warehouse runs
+    its own demo instead. Returns (config path, DemoOutcome)."""
+    from demo.runner import run_demo
+
+    config_path = write_config(tmp_path_factory.mktemp("shared_demo"))
+    return config_path, run_demo(config_path)

@@ -13,21 +13,18 @@ import json
 import duckdb
 import pytest
 
-from demo.runner import run_demo
 from expectations import data_docs
 from expectations.suite_runs import suite_runs
 from ingestion.config import load_config
 from orchestration.defs.quality import suites
-from tests.conftest import write_config
 from usd1inv.summary import print_summary
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    config_path = write_config(tmp_path_factory.mktemp("expectations"))
-    outcome = run_demo(config_path)
+def demo(shared_demo):
+    config_path, outcome = shared_demo  # read only: the session's one demo run
     config = load_config(config_path)
     build = next(j for j in outcome.jobs if j.job == "build_marts")
     con = duckdb.connect(str(config.warehouse_path), read_only=True)

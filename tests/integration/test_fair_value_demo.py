@@ -12,17 +12,14 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from demo.runner import run_demo
 from ingestion.config import load_config
-from tests.conftest import write_config
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    config_path = write_config(tmp_path_factory.mktemp("fair_value"))
-    outcome = run_demo(config_path)
+def demo(shared_demo):
+    config_path, outcome = shared_demo  # read only: the session's one demo run
     config = load_config(config_path)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:

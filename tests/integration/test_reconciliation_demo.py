@@ -18,9 +18,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from demo.runner import run_demo
 from ingestion.config import load_config
-from tests.conftest import write_config
 
 pytestmark = pytest.mark.integration
 
@@ -31,9 +29,8 @@ OCTOBER_END = date(2026, 10, 31)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    config_path = write_config(tmp_path_factory.mktemp("reconciliation_demo"))
-    outcome = run_demo(config_path)
+def demo(shared_demo):
+    config_path, outcome = shared_demo  # read only: the session's one demo run
     config = load_config(config_path)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
