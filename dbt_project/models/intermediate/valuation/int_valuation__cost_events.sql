@@ -1,4 +1,15 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ mart_delete_from_cut('event_date') }}",
+        post_hook="{{ mart_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__mart_cuts') }}
+{%- set cut = mart_cut_date() %}
+{#
     The events that change an entity's operating cost pool of a priced asset (USD1), in the
     pool's scope: the entity's operating registry wallets and its exchange accounts. Grain:
     entity × asset × event_ref.
@@ -17,6 +28,10 @@
 
     Transfers between a wallet and the entity's own exchange account, and between its own
     operating wallets, stay inside the pool and are not events. Only final movements count.
+
+    Incremental (macros/mart_cuts.sql): the events dated from the cut day of
+    int_inventory__mart_cuts on are deleted and derived again; an event depends only on its
+    movement or exchange trade, the registry and the day's price, all covered by the cut.
 -#}
 
 with
@@ -24,7 +39,7 @@ with
 movements as (
 
     select * from {{ ref('int_inventory__wallet_movements') }}
-    where is_final
+    where is_final and {{ mart_in_cut('block_date', cut) }}
 
 ),
 
@@ -203,7 +218,9 @@ exchange_events as (
 
     from trades
     -- a trade of the token against USD (both legs present)
-    where token_amount <> 0 and usd_legs > 0
+    where
+        token_amount <> 0 and usd_legs > 0
+        and {{ mart_in_cut(to_local_date('event_at'), cut) }}
 
 ),
 

@@ -1,4 +1,15 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ mart_delete_from_cut('event_date') }}",
+        post_hook="{{ mart_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__mart_cuts') }}
+{%- set cut = mart_cut_date() %}
+{#
     The weighted-average (moving average) cost pool of each entity × asset, event by event
     (int_valuation__cost_events), in time order (acquisitions before other events at the same
     instant, then by event_ref). Grain: entity × asset × event_sequence. Each row carries the
@@ -16,6 +27,11 @@
     The moving weighted average; an entity whose cost method is fifo is measured by
     int_valuation__fifo_pool instead (int_valuation__cost_basis picks).
     The recursion is a recursive CTE (DuckDB; Spark 4.1+).
+
+    Incremental (macros/mart_cuts.sql): the rows dated from the cut day on are deleted, and
+    the recursion restarts from each pool's last kept row (its units, cost and average) over
+    the events from the cut on, numbered after it: the same rows as a recursion from the
+    first event, at the cost of the new events only.
 -#}
 {%- set sold_cost -%}
 case
@@ -34,62 +50,122 @@ with recursive
 events as (
 
     select * from {{ ref('int_valuation__cost_events') }}
+    where {{ mart_in_cut('event_date', cut) }}
+
+),
+
+-- each pool's last row kept from before the cut (none when everything is rebuilt)
+kept as (
+
+    {%- if cut is not none %}
+
+    select kept_rows.*
+
+    from {{ this }} as kept_rows
+
+    inner join (
+        select
+            entity,
+            asset,
+            max(event_sequence) as event_sequence
+
+        from {{ this }}
+        group by entity, asset
+    ) as last_rows
+        on
+            kept_rows.entity = last_rows.entity
+            and kept_rows.asset = last_rows.asset
+            and kept_rows.event_sequence = last_rows.event_sequence
+    {%- else %}
+
+    select
+        cast(null as string) as entity,
+        cast(null as string) as asset,
+        cast(null as bigint) as event_sequence,
+        cast(null as decimal(38, 18)) as units_held,
+        cast(null as decimal(38, 6)) as pool_cost_usd,
+        cast(null as decimal(38, 12)) as average_cost_per_unit
+
+    where false
+    {%- endif %}
 
 ),
 
 sequenced as (
 
     select
-        entity,
-        asset,
-        event_at,
-        event_date,
-        event_kind,
-        quantity,
-        cost_usd,
-        proceeds_usd,
-        event_source,
-        event_ref,
-        row_number() over (
-            partition by entity, asset
+        events.entity,
+        events.asset,
+        events.event_at,
+        events.event_date,
+        events.event_kind,
+        events.quantity,
+        events.cost_usd,
+        events.proceeds_usd,
+        events.event_source,
+        events.event_ref,
+        coalesce(kept.event_sequence, 0) + row_number() over (
+            partition by events.entity, events.asset
             order by
-                event_at,
-                case when event_kind = 'acquisition' then 0 else 1 end,
-                event_ref
+                events.event_at,
+                case when events.event_kind = 'acquisition' then 0 else 1 end,
+                events.event_ref
         ) as event_sequence
 
     from events
+
+    left join kept
+        on
+            events.entity = kept.entity
+            and events.asset = kept.asset
+
+),
+
+-- the pool before the first new event: its last kept row, or empty
+pool_start as (
+
+    select
+        sequenced.entity,
+        sequenced.asset,
+        min(sequenced.event_sequence) - 1 as event_sequence
+
+    from sequenced
+    group by sequenced.entity, sequenced.asset
 
 ),
 
 pool as (
 
-    -- the empty pool before the first event (the first event's columns give the types; the
-    -- row is dropped in final)
     select
-        entity,
-        asset,
-        cast(0 as bigint) as event_sequence,
-        event_at,
-        event_date,
-        event_kind,
-        quantity,
-        cost_usd,
-        proceeds_usd,
-        event_source,
-        event_ref,
-        cast(0 as decimal(38, 18)) as units_held,
-        cast(0 as decimal(38, 6)) as pool_cost_usd,
-        cast(null as decimal(38, 12)) as average_cost_per_unit,
+        true as is_start,
+        pool_start.entity,
+        pool_start.asset,
+        cast(pool_start.event_sequence as bigint) as event_sequence,
+        cast(null as timestamp with time zone) as event_at,
+        cast(null as date) as event_date,
+        cast(null as string) as event_kind,
+        cast(null as decimal(38, 18)) as quantity,
+        cast(null as decimal(38, 6)) as cost_usd,
+        cast(null as decimal(38, 6)) as proceeds_usd,
+        cast(null as string) as event_source,
+        cast(null as string) as event_ref,
+        cast(coalesce(kept.units_held, 0) as decimal(38, 18)) as units_held,
+        cast(coalesce(kept.pool_cost_usd, 0) as decimal(38, 6)) as pool_cost_usd,
+        cast(kept.average_cost_per_unit as decimal(38, 12)) as average_cost_per_unit,
         cast(null as decimal(38, 6)) as cost_of_units_sold_usd,
         cast(null as decimal(38, 6)) as realized_gain_loss_usd
 
-    from sequenced
-    where event_sequence = 1
+    from pool_start
+
+    left join kept
+        on
+            pool_start.entity = kept.entity
+            and pool_start.asset = kept.asset
 
     union all
 
     select
+        false as is_start,
         sequenced.entity,
         sequenced.asset,
         cast(sequenced.event_sequence as bigint) as event_sequence,
@@ -161,7 +237,7 @@ final as (
         realized_gain_loss_usd
 
     from pool
-    where event_sequence > 0
+    where not is_start
 
 )
 
