@@ -33,9 +33,15 @@
     exchange accounts, price sources, valuation policies, cost methods, concentration limits,
     contract locations, priced assets) or the vars differ from the previous run's.
 -#}
-{%- set offchain_days = inventory_existing_relation_named(mart_snapshot_relation('mart_offchain_days')) -%}
-{%- set price_days = inventory_existing_relation_named(mart_snapshot_relation('mart_price_days')) -%}
-{%- set exchange_refs = inventory_existing_relation_named(mart_snapshot_relation('mart_exchange_refs')) -%}
+{%- set offchain_days = inventory_existing_relation_named(
+    mart_snapshot_relation('mart_offchain_days')
+) -%}
+{%- set price_days = inventory_existing_relation_named(
+    mart_snapshot_relation('mart_price_days')
+) -%}
+{%- set exchange_refs = inventory_existing_relation_named(
+    mart_snapshot_relation('mart_exchange_refs')
+) -%}
 {%- set has_state = (
     is_incremental()
     and not inventory_full_refresh()
@@ -103,7 +109,7 @@ new_inventory_cuts as (
         min(inventory_cuts.cut_date) as cut_date
 
     from inventory_cuts
-    where inventory_cuts.run_seq > coalesce((select inventory_run_seq from previous), -1)
+    where inventory_cuts.run_seq > coalesce((select previous.inventory_run_seq from previous), -1)
 
 ),
 
@@ -168,17 +174,36 @@ exchange_changes as (
 
 cut_candidates as (
 
-    select cut_date, 'inventory cut' as reason from new_inventory_cuts
+    select
+        cut_date,
+        'inventory cut' as reason
+
+    from new_inventory_cuts
     where cut_date is not null
+
     union all
-    select min(changed_date), 'off-chain positions changed' from offchain_changes
-    having count(*) > 0
+
+    select
+        changed_date as cut_date,
+        'off-chain positions changed' as reason
+
+    from offchain_changes
+
     union all
-    select min(changed_date), 'prices changed' from price_changes
-    having count(*) > 0
+
+    select
+        changed_date as cut_date,
+        'prices changed' as reason
+
+    from price_changes
+
     union all
-    select min(changed_date), 'exchange entries changed' from exchange_changes
-    having count(*) > 0
+
+    select
+        changed_date as cut_date,
+        'exchange entries changed' as reason
+
+    from exchange_changes
 
 ),
 

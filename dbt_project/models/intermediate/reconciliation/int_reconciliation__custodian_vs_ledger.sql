@@ -9,22 +9,9 @@
 
 with
 
-statements as (
+day_statements as (
 
-    select * from {{ ref('stg_custodian__balances') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_registry__accounts') }}
-    where account_kind = 'custodian'
-
-),
-
-networks as (
-
-    select * from {{ ref('stg_registry__networks') }}
+    select * from {{ ref('int_reconciliation__custodian_day_statements') }}
 
 ),
 
@@ -39,29 +26,6 @@ ledger_coverage as (
 
     select max(posted_date) as last_posted_date
     from {{ ref('stg_ledger__entries') }}
-
-),
-
-day_statements as (
-
-    select
-        statements.*,
-        accounts.entity,
-        accounts.network,
-        row_number() over (
-            partition by statements.account_id, statements.statement_date
-            order by statements.statement_at desc
-        ) as recency
-
-    from statements
-
-    inner join accounts
-        on statements.account_id = accounts.account_id
-
-    inner join networks
-        on
-            accounts.network = networks.network
-            and statements.asset = networks.token_symbol
 
 ),
 
@@ -94,8 +58,7 @@ compared as (
             and day_statements.statement_at >= ledger.posted_at
 
     where
-        day_statements.recency = 1
-        and day_statements.statement_date <= ledger_coverage.last_posted_date
+        day_statements.statement_date <= ledger_coverage.last_posted_date
         and exists (
             select 1 from ledger as mapped
             where mapped.location_id = day_statements.account_id

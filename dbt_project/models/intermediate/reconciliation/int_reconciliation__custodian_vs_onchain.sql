@@ -7,22 +7,9 @@
 
 with
 
-statements as (
+day_statements as (
 
-    select * from {{ ref('stg_custodian__balances') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_registry__accounts') }}
-    where account_kind = 'custodian' and address is not null
-
-),
-
-networks as (
-
-    select * from {{ ref('stg_registry__networks') }}
+    select * from {{ ref('int_reconciliation__custodian_day_statements') }}
 
 ),
 
@@ -30,32 +17,6 @@ balances as (
 
     select * from {{ ref('stg_onchain__balances') }}
     where period_type = 'day'
-
-),
-
-day_statements as (
-
-    select
-        statements.*,
-        accounts.entity,
-        accounts.network,
-        accounts.address,
-        networks.token_address,
-        networks.token_decimals,
-        row_number() over (
-            partition by statements.account_id, statements.statement_date
-            order by statements.statement_at desc
-        ) as recency
-
-    from statements
-
-    inner join accounts
-        on statements.account_id = accounts.account_id
-
-    inner join networks
-        on
-            accounts.network = networks.network
-            and statements.asset = networks.token_symbol
 
 ),
 
@@ -87,8 +48,6 @@ compared as (
             and day_statements.address = balances.address
             and day_statements.token_address = balances.token_address
             and day_statements.statement_date = balances.block_date
-
-    where day_statements.recency = 1
 
 )
 

@@ -54,29 +54,38 @@ events as (
 
 ),
 
--- each pool's last row kept from before the cut (none when everything is rebuilt)
-kept as (
+{%- if cut is not none %}
 
-    {%- if cut is not none %}
+-- each pool's last row kept from before the cut
+last_kept as (
+
+    select
+        entity,
+        asset,
+        max(event_sequence) as event_sequence
+
+    from {{ this }}
+    group by entity, asset
+
+),
+
+kept as (
 
     select kept_rows.*
 
     from {{ this }} as kept_rows
 
-    inner join (
-        select
-            entity,
-            asset,
-            max(event_sequence) as event_sequence
-
-        from {{ this }}
-        group by entity, asset
-    ) as last_rows
+    inner join last_kept
         on
-            kept_rows.entity = last_rows.entity
-            and kept_rows.asset = last_rows.asset
-            and kept_rows.event_sequence = last_rows.event_sequence
-    {%- else %}
+            kept_rows.entity = last_kept.entity
+            and kept_rows.asset = last_kept.asset
+            and kept_rows.event_sequence = last_kept.event_sequence
+
+),
+{%- else %}
+
+-- everything is rebuilt: no kept row
+kept as (
 
     select
         cast(null as string) as entity,
@@ -87,9 +96,9 @@ kept as (
         cast(null as decimal(38, 12)) as average_cost_per_unit
 
     where false
-    {%- endif %}
 
 ),
+{%- endif %}
 
 sequenced as (
 
