@@ -1,8 +1,23 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ mart_delete_from_cut('event_date') }}",
+        post_hook="{{ mart_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__mart_cuts') }}
+{%- set cut = mart_cut_date() %}
+{#
     The cost pool that measures each entity, event by event: int_valuation__fifo_pool for an
     entity whose cost method is fifo, int_valuation__cost_pool (moving weighted average)
     otherwise - also for an entity with no configured method. Same grain and columns as the
     two pools (entity × asset × event_sequence), plus cost_method.
+
+    Incremental (macros/mart_cuts.sql): the rows dated from the cut day on are deleted and
+    taken again from the two pools' rows from the cut on (both pools hold the same events; a
+    change of the cost methods rebuilds everything).
 -#}
 
 with
@@ -10,12 +25,14 @@ with
 weighted_average as (
 
     select * from {{ ref('int_valuation__cost_pool') }}
+    where {{ mart_in_cut('event_date', cut) }}
 
 ),
 
 fifo as (
 
     select * from {{ ref('int_valuation__fifo_pool') }}
+    where {{ mart_in_cut('event_date', cut) }}
 
 ),
 

@@ -89,15 +89,35 @@ kept_through as (
 
 ),
 
--- per network, the earliest of those (movements after it are read)
+network_period_types as (
+
+    select distinct
+        network,
+        period_type
+
+    from periods
+
+),
+
+-- per network, the earliest of those (movements after it are read); null when a period type
+-- keeps no period yet (e.g. the first quarter of a history): then every movement is read
 kept_network_through as (
 
     select
-        network,
-        min(reported_through_date) as reported_through_date
+        network_period_types.network,
+        case
+            when count(kept_through.period_type) = count(*)
+                then min(kept_through.reported_through_date)
+        end as reported_through_date
 
-    from kept_through
-    group by network
+    from network_period_types
+
+    left join kept_through
+        on
+            network_period_types.network = kept_through.network
+            and network_period_types.period_type = kept_through.period_type
+
+    group by network_period_types.network
 
 ),
 

@@ -1,4 +1,15 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ mart_delete_from_cut('as_of_date') }}",
+        post_hook="{{ mart_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__mart_cuts') }}
+{%- set cut = mart_cut_date() %}
+{#
     Concentration: each entity's exposure per location, custody provider and network against
     the configured limits (risk.concentration_limits). Grain: as_of_date × entity × dimension
     × dimension_value.
@@ -14,6 +25,10 @@
       (share_of_amount_floor), max_amount, or the lower of the two when both are set.
       status 'breach' when balance > limit_amount (exact), 'within_limit' otherwise,
       'no_limit' when no rule matches; headroom = limit_amount − balance (negative in breach).
+
+    Incremental (macros/mart_cuts.sql): the days from the cut day of int_inventory__mart_cuts
+    on are deleted and computed again from those days of inventory_daily only. A day's rows
+    depend only on that day's inventory and the limits (a limits change rebuilds everything).
 -#}
 
 with
@@ -21,6 +36,7 @@ with
 inventory as (
 
     select * from {{ ref('inventory_daily') }}
+    where {{ mart_in_cut('as_of_date', cut) }}
 
 ),
 

@@ -1,4 +1,18 @@
-{#-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ mart_delete_from_cut(where_sql=
+            'period_end_date >= {cut} or period not in (select period from '
+            ~ ref('int_valuation__period_ends') ~ ')'
+        ) }}",
+        post_hook="{{ mart_record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_inventory__mart_cuts') }}
+{%- set cut = mart_cut_date() %}
+{#
     What the USD1 held is worth at each period end, and how it is measured. Grain: period ×
     entity × ownership × asset (a month and the quarter it closes share a period_end_date, so
     the key names the period; asset is in the key for when more than one token is priced).
@@ -24,37 +38,97 @@
       the cost the method gives the units sold.
     - client-owned holdings: units, price and fair value only; cost, carrying amount and gains
       are NULL (not the operator's assets), holding_note says so.
+
+    Incremental (macros/mart_cuts.sql): the periods whose period_end_date is on or after the
+    cut day of int_inventory__mart_cuts (and any period no longer reported) are deleted and
+    measured again; the inputs are read for those periods only (cost pool events up to their
+    latest as-of day, conversions from their earliest start). A period that ends before the
+    cut keeps its rows: its units, as-of day, prices, cost pool events, conversions and lot
+    impairment all date on or before its end, and any change to those moves the cut to that
+    day or earlier; a configuration change (policies, cost methods, price sources, vars)
+    rebuilds everything.
 -#}
+{#- the measured periods' earliest start and latest as-of day, as literals so that the scans
+    of the cost pool skip the row groups outside them (none when everything is rebuilt; a
+    date no event passes when no period is measured) -#}
+{%- set measured_periods_sql = (
+    " from " ~ ref('int_valuation__period_ends')
+    ~ " where period_end_date >= cast('" ~ cut ~ "' as date)"
+) %}
+{%- set events_from = (
+    inventory_query_date("select cast(min(period_start_date) as string)" ~ measured_periods_sql)
+    or '9999-12-31'
+) if cut is not none else none %}
+{%- set events_through = (
+    inventory_query_date("select cast(max(as_of_date) as string)" ~ measured_periods_sql)
+    or '0001-01-01'
+) if cut is not none else none %}
 
 with
 
 rollforward as (
 
     select * from {{ ref('inventory_rollforward') }}
+    where {{ mart_in_cut('period_end_date', cut) }}
 
 ),
 
+-- the periods to measure (all of them when everything is rebuilt)
 period_ends as (
 
     select * from {{ ref('int_valuation__period_ends') }}
+    where {{ mart_in_cut('period_end_date', cut) }}
 
 ),
 
 daily_prices as (
 
     select * from {{ ref('int_valuation__daily_prices') }}
+    where as_of_date in (select period_ends.as_of_date from period_ends)
 
 ),
 
 policies as (
 
     select * from {{ ref('int_valuation__period_policies') }}
+    where period in (select period_ends.period from period_ends)
 
 ),
 
+-- the pool events up to the latest as-of day of the periods measured (two reads of the
+-- pool, not one shared CTE: DuckDB would materialise all its columns for both)
 cost_pool as (
 
-    select * from {{ ref('int_valuation__cost_basis') }}
+    select
+        entity,
+        asset,
+        event_date,
+        event_sequence,
+        average_cost_per_unit
+
+    from {{ ref('int_valuation__cost_basis') }}
+    {%- if events_through is not none %}
+    where event_date <= cast('{{ events_through }}' as date)
+    {%- endif %}
+
+),
+
+-- the conversions from the earliest start to the latest as-of day of the periods measured
+conversions as (
+
+    select
+        entity,
+        asset,
+        event_date,
+        realized_gain_loss_usd
+
+    from {{ ref('int_valuation__cost_basis') }}
+    where
+        event_kind = 'conversion'
+        {%- if events_from is not none %}
+        and event_date >= cast('{{ events_from }}' as date)
+        and event_date <= cast('{{ events_through }}' as date)
+        {%- endif %}
 
 ),
 
@@ -67,6 +141,7 @@ cost_methods as (
 lot_impairment as (
 
     select * from {{ ref('int_valuation__lot_impairment') }}
+    where period in (select period_ends.period from period_ends)
 
 ),
 
@@ -113,63 +188,85 @@ with_period as (
 
 ),
 
--- the pool after its last event on or before each period's as-of day
+period_pools as (
+
+    select distinct
+        period,
+        period_start_date,
+        as_of_date,
+        entity,
+        asset
+
+    from with_period
+
+),
+
+-- each pool after its last event of a day (an aggregate: no window over the history)
+pool_days as (
+
+    select
+        entity,
+        asset,
+        event_date,
+        arg_max_null(average_cost_per_unit, event_sequence) as average_cost_per_unit
+
+    from cost_pool
+    group by entity, asset, event_date
+
+),
+
+-- the pool after its last event on or before each period's as-of day (ASOF: one sort-merge)
 pool_at_end as (
 
     select
-        with_period.period,
-        with_period.entity,
-        with_period.asset,
-        cost_pool.average_cost_per_unit,
-        row_number() over (
-            partition by with_period.period, with_period.entity, with_period.asset
-            order by cost_pool.event_sequence desc
-        ) as recency
+        period_pools.period,
+        period_pools.entity,
+        period_pools.asset,
+        pool_days.average_cost_per_unit
 
-    from (
-        select distinct
-            period,
-            as_of_date,
-            entity,
-            asset
-        from with_period
-    ) as with_period
+    from period_pools
 
-    inner join cost_pool
+    asof inner join pool_days
         on
-            with_period.entity = cost_pool.entity
-            and with_period.asset = cost_pool.asset
-            and with_period.as_of_date >= cost_pool.event_date
+            period_pools.entity = pool_days.entity
+            and period_pools.asset = pool_days.asset
+            and period_pools.as_of_date >= pool_days.event_date
+
+),
+
+-- the realised gains of the conversions per pool and day
+conversion_days as (
+
+    select
+        entity,
+        asset,
+        event_date,
+        sum(realized_gain_loss_usd) as realized_gain_loss_usd
+
+    from conversions
+    group by entity, asset, event_date
 
 ),
 
 realized as (
 
     select
-        with_period.period,
-        with_period.entity,
-        with_period.asset,
-        cast(sum(cost_pool.realized_gain_loss_usd) as decimal(38, 6)) as realized_gain_loss_usd
+        period_pools.period,
+        period_pools.entity,
+        period_pools.asset,
+        cast(sum(conversion_days.realized_gain_loss_usd) as decimal(38, 6))
+            as realized_gain_loss_usd
 
-    from (
-        select distinct
-            period,
-            period_start_date,
-            as_of_date,
-            entity,
-            asset
-        from with_period
-    ) as with_period
+    from period_pools
 
-    inner join cost_pool
+    inner join conversion_days
         on
-            with_period.entity = cost_pool.entity
-            and with_period.asset = cost_pool.asset
-            and cost_pool.event_kind = 'conversion'
-            and with_period.period_start_date <= cost_pool.event_date
-            and with_period.as_of_date >= cost_pool.event_date
+            period_pools.entity = conversion_days.entity
+            and period_pools.asset = conversion_days.asset
+            and period_pools.period_start_date <= conversion_days.event_date
+            and period_pools.as_of_date >= conversion_days.event_date
 
-    group by with_period.period, with_period.entity, with_period.asset
+    group by period_pools.period, period_pools.entity, period_pools.asset
 
 ),
 
@@ -237,7 +334,6 @@ measured as (
             with_period.period = pool_at_end.period
             and with_period.entity = pool_at_end.entity
             and with_period.asset = pool_at_end.asset
-            and pool_at_end.recency = 1
 
     left join realized
         on
