@@ -401,3 +401,36 @@ def test_warehouses_before_the_change_log_are_migrated(tmp_path: Path) -> None:
         assert con.execute("select count(*) from raw.onchain_transfer_deletions").fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_a_period_type_with_no_kept_period_reads_every_flow(tmp_path: Path) -> None:
+    """A history that has a complete month (April) but no complete quarter yet: the
+    incremental roll-forward keeps April and recomputes Q2, which must read April's flows too
+    (the opening mints), not only those after the last kept month."""
+    start = date(2026, 4, 27)
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        sizes = generate_raw(con, transfers=600, days=6, wallets=6, start=start, pending_blocks=100)
+    finally:
+        con.close()
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    con = duckdb.connect(str(warehouse))
+    try:
+        append_day(
+            con, days=6, wallets=6, per_day=sizes["per_day"], start=start, pending_blocks=100
+        )
+    finally:
+        con.close()
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, cut_date, reason = _last_cut(warehouse)
+    assert not rebuild_all and cut_date == date(2026, 5, 2), reason
+    con = duckdb.connect(str(warehouse))
+    try:
+        kept = con.execute(
+            "select distinct period from marts.inventory_rollforward where is_period_complete"
+        ).fetchall()
+    finally:
+        con.close()
+    assert kept == [("2026-04",)]
+    _assert_same_as_full_refresh(warehouse, tmp_path, "no_kept_quarter")
