@@ -260,3 +260,20 @@ where block_date >= cast('{{ var("start_date") }}' as date)
 create or replace table {{ inventory_synced_days_relation() }} as
 {{ inventory_synced_days_sql() }}
 {%- endmacro %}
+
+{#-
+    A fingerprint of the project's model code: the checksums of every model's SQL file, in
+    order. Part of the cut logs' inputs_fingerprint, so that a deploy that changes any model
+    rebuilds the incremental models once instead of continuing from rows the old code wrote.
+-#}
+{% macro models_code_fingerprint() -%}
+{%- set checksums = [] -%}
+{%- if execute -%}
+{%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+{%- if node.resource_type == 'model' -%}
+{%- do checksums.append(node.name ~ ':' ~ node.checksum.checksum) -%}
+{%- endif -%}
+{%- endfor -%}
+{%- endif -%}
+{{ return(local_md5(checksums | join(','))) }}
+{%- endmacro %}

@@ -290,7 +290,7 @@ def test_registry_change_rebuilds_everything(tmp_path: Path) -> None:
     )
     _dbt(warehouse, tmp_path, *MODELS_ONLY)
     rebuild_all, _, reason = _last_cut(warehouse)
-    assert rebuild_all and reason == "registry or vars changed", reason
+    assert rebuild_all and reason == "registry, vars or model code changed", reason
     _assert_same_as_full_refresh(warehouse, tmp_path, "registry")
 
 
@@ -434,3 +434,61 @@ def test_a_period_type_with_no_kept_period_reads_every_flow(tmp_path: Path) -> N
         con.close()
     assert kept == [("2026-04",)]
     _assert_same_as_full_refresh(warehouse, tmp_path, "no_kept_quarter")
+
+
+def test_a_change_of_model_code_rebuilds_once(tmp_path: Path) -> None:
+    """A deploy that changes a model's SQL must not continue from rows the old code wrote: the
+    next build rebuilds everything (both cut logs say why), the one after is incremental."""
+    project = tmp_path / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        generate_raw(con, transfers=600, days=6, wallets=6, start=START, pending_blocks=0)
+    finally:
+        con.close()
+
+    def build() -> None:
+        os.environ["USD1INV_WAREHOUSE"] = str(warehouse)
+        result = dbtRunner().invoke(
+            [
+                "build",
+                *MODELS_ONLY,
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                "--target-path",
+                str(tmp_path / "target"),
+                "--log-path",
+                str(tmp_path / "logs"),
+                "--vars",
+                json.dumps(DBT_VARS),
+                "--quiet",
+            ]
+        )
+        assert result.success, result.exception
+
+    def last_reasons() -> tuple[str, str]:
+        con = duckdb.connect(str(warehouse))
+        try:
+            return con.execute(
+                "select (select reason from intermediate.int_inventory__incremental_cuts "
+                "order by run_seq desc limit 1), (select reason from "
+                "intermediate.int_inventory__mart_cuts order by run_seq desc limit 1)"
+            ).fetchone()
+        finally:
+            con.close()
+
+    build()
+    build()
+    assert last_reasons() == ("nothing changed", "nothing changed")
+    model = project / "models" / "marts" / "risk" / "concentration.sql"
+    model.write_text(model.read_text() + "\n-- a deployed change\n")
+    build()
+    assert last_reasons() == (
+        "registry, vars or model code changed",
+        "configuration, vars or model code changed",
+    )
+    build()
+    assert last_reasons() == ("nothing changed", "nothing changed")

@@ -458,7 +458,9 @@ def test_incremental_whole_project_equals_full_refresh(tmp_path: Path) -> None:
     )
     _dbt(warehouse, tmp_path, *MODELS_ONLY)
     rebuild_all, cut_date, reason = _last_mart_cut(warehouse)
-    assert rebuild_all and cut_date is None and reason == "configuration or vars changed", reason
+    assert (
+        rebuild_all and cut_date is None and reason == "configuration, vars or model code changed"
+    ), reason
     after = _assert_same_as_full_refresh(warehouse, tmp_path, "cost method switched")
     assert (
         after["intermediate.int_valuation__cost_basis"]

@@ -31,8 +31,9 @@
     The row count must add up (last count + rows inserted since − older rows deleted since):
     when it does not, raw was changed outside the change log and everything is rebuilt.
     Everything is also rebuilt on the first run, on `--full-refresh`, when a model's table is
-    missing or lacks the columns this logic reads, and when the registry (networks, wallets)
-    or the vars (reporting_timezone, start_date) differ from the previous run's.
+    missing or lacks the columns this logic reads, and when the registry (networks, wallets),
+    the vars (reporting_timezone, start_date) or the code of any model (models_code_fingerprint)
+    differ from the previous run's.
 -#}
 {%- set movements = inventory_existing_relation('int_inventory__wallet_movements') -%}
 {%- set daily = inventory_existing_relation('inventory_daily') -%}
@@ -96,7 +97,8 @@ fingerprints as (
             ~ " || networks.token_address || '|' || networks.token_symbol || '|'"
             ~ " || cast(networks.token_decimals as string)"
             ~ " || '|' || coalesce(wallet_lists.wallet_rows, '')"
-            ~ " || '|" ~ var('reporting_timezone') ~ "|" ~ var('start_date') ~ "'"
+            ~ " || '|" ~ var('reporting_timezone') ~ "|" ~ var('start_date')
+            ~ "|" ~ models_code_fingerprint() ~ "'"
         ) }} as inputs_fingerprint
 
     from networks
@@ -351,7 +353,7 @@ decided as (
         case
             when previous.inputs_fingerprint is null then 'first run of the network'
             when previous.inputs_fingerprint != fingerprints.inputs_fingerprint
-                then 'registry or vars changed'
+                then 'registry, vars or model code changed'
             when unexplained.network is not null
                 then 'raw changed outside the change log'
             else coalesce(cuts.reason, 'nothing changed')

@@ -31,7 +31,8 @@
     Everything is rebuilt on the first run, on `--full-refresh`, when an inventory cut is
     `rebuild_all`, and when the configuration the marts read (registry, entities, accounts,
     exchange accounts, price sources, valuation policies, cost methods, concentration limits,
-    contract locations, priced assets) or the vars differ from the previous run's.
+    contract locations, priced assets), the vars or the code of any model
+    (models_code_fingerprint) differ from the previous run's.
 -#}
 {%- set offchain_days = inventory_existing_relation_named(
     mart_snapshot_relation('mart_offchain_days')
@@ -76,7 +77,8 @@ fingerprint as (
             ~ " || " ~ relation_rows_hash(
                 "select distinct asset from " ~ ref('stg_prices__prices')
             )
-            ~ " || '|" ~ var('reporting_timezone') ~ "|" ~ var('start_date') ~ "'"
+            ~ " || '|" ~ var('reporting_timezone') ~ "|" ~ var('start_date')
+            ~ "|" ~ models_code_fingerprint() ~ "'"
         ) }} as inputs_fingerprint
 
 ),
@@ -227,7 +229,7 @@ decided as (
         case
             when previous.inputs_fingerprint is null then 'first run'
             when previous.inputs_fingerprint != fingerprint.inputs_fingerprint
-                then 'configuration or vars changed'
+                then 'configuration, vars or model code changed'
             when new_inventory_cuts.rebuild_all then 'inventory rebuilt'
             else coalesce(cuts.reason, 'nothing changed')
         end as reason,
