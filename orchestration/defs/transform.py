@@ -1,5 +1,9 @@
 """The dbt project as Dagster assets: `dbt build` runs models and their data tests together.
 
+The build runs inside the Dagster step's process (dbt_inprocess.py: dbt's programmatic API,
+dagster-dbt's selection and events), not as a `dbt` subprocess; the dbt resource gives the
+project, profiles and flags, and the dbt warehouse connections are closed after the build.
+
 A translator maps each dbt source to the ingestion asset that loads it, so Dagster shows one
 graph from RPC to mart, and names each model by its schema (`marts/inventory_daily`).
 """
@@ -17,6 +21,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingestion.config import Config
+from orchestration.defs.dbt_inprocess import dbt_cli_in_process
 from orchestration.defs.resources import Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -106,6 +111,7 @@ def build_dbt_assets(config: Config) -> list:
     )
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         os.environ["USD1INV_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
-        yield from dbt.cli(["build", "--vars", variables], context=context).stream()
+        # in this process (no `dbt` subprocess start-up); the same selection and events
+        yield from dbt_cli_in_process(dbt, ["build", "--vars", variables], context=context)
 
     return [dbt_models]
