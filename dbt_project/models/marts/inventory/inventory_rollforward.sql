@@ -3,7 +3,10 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        pre_hook="{{ inventory_delete_from_cut('period_end_date', 'target.is_period_complete') }}",
+        pre_hook=[
+            "{{ inventory_delete_from_cut('period_end_date', 'target.is_period_complete') }}",
+            "{{ inventory_delete_offchain_rows() }}",
+        ],
         post_hook="{{ inventory_record_watermark() }}",
     )
 }}
@@ -17,6 +20,7 @@
     ~ "cross join (select 'month' as period_type union all select 'quarter') as types "
     ~ "left join " ~ this ~ " as rollforward on rollforward.network = cut.network "
     ~ "and rollforward.period_type = types.period_type and rollforward.is_period_complete "
+    ~ "and rollforward.location_type = 'wallet' "
     ~ "and rollforward.period_end_date < cut.cut_date "
     ~ "where not cut.rebuild_all and cut.cut_date is not null "
     ~ "group by cut.network, types.period_type) as kept_periods"
@@ -26,8 +30,10 @@
     × ownership × location_id. opening + inflows_external - outflows_external
     + transfers_in_internal - transfers_out_internal + mints - burns - fees = closing, exactly,
     and a period's closing is the next period's opening. Final movements only (pending ones are
-    in inventory_daily's pending columns). Wallets for now; custodian and exchange locations
-    union in with the same columns.
+    in inventory_daily's pending columns). Registry wallets, and custodian and exchange accounts
+    (int_inventory__offchain_period_flows: balances as inventory_daily shows them, flows from
+    the final movements / entries, a balance change they do not explain in the external flows
+    and in unexplained_change) with the same columns.
 
     How: the final movements are summed per wallet and day (int_inventory__wallet_daily_flows,
     incremental); every such day goes to the first
@@ -38,7 +44,9 @@
 
     Incremental: complete periods that end before the cut (int_inventory__incremental_cuts)
     are kept; the others are deleted and recomputed, starting from the closing balance of the
-    last kept period of the same type and the movements after its last day.
+    last kept period of the same type and the movements after its last day. Off-chain rows are
+    few: all are deleted (inventory_delete_offchain_rows, after the delete from the cut, so that
+    none it keeps survives) and inserted again on every run.
 -#}
 
 with
@@ -64,6 +72,12 @@ wallets as (
 networks as (
 
     select * from {{ ref('stg_registry__networks') }}
+
+),
+
+offchain as (
+
+    select * from {{ ref('int_inventory__offchain_period_flows') }}
 
 ),
 
@@ -376,7 +390,7 @@ flows as (
 
 ),
 
-final as (
+wallet_rows as (
 
     select
         flows.period,
@@ -406,12 +420,60 @@ final as (
         -- token-denominated fees are charged by venues and custodians, not by ERC-20 transfers
         -- (gas is paid in the native coin); they come with those sources
         cast(0 as decimal(38, 18)) as fees,
-        cast(flows.opening_balance + flows.net_flows as decimal(38, 18)) as closing_balance
+        cast(flows.opening_balance + flows.net_flows as decimal(38, 18)) as closing_balance,
+        cast(0 as decimal(38, 18)) as unexplained_change
 
     from flows
 
     inner join networks
         on flows.network = networks.network
+
+),
+
+-- custodian and exchange accounts: every period, rebuilt on every run
+offchain_rows as (
+
+    select
+        offchain.period,
+        offchain.period_type,
+        offchain.period_start_date,
+        offchain.period_end_date,
+        offchain.reported_from_date,
+        offchain.reported_through_date,
+        offchain.is_period_complete,
+        offchain.entity,
+        offchain.network,
+        networks.chain_id,
+        networks.token_symbol as asset,
+        offchain.location_type,
+        offchain.location_id,
+        offchain.location_label,
+        offchain.custody_provider,
+        offchain.purpose,
+        offchain.ownership,
+        offchain.opening_balance,
+        offchain.inflows_external,
+        offchain.outflows_external,
+        offchain.transfers_in_internal,
+        offchain.transfers_out_internal,
+        offchain.mints,
+        offchain.burns,
+        offchain.fees,
+        offchain.closing_balance,
+        offchain.unexplained_change
+
+    from offchain
+
+    inner join networks
+        on offchain.network = networks.network
+
+),
+
+final as (
+
+    select * from wallet_rows
+    union all
+    select * from offchain_rows
 
 )
 

@@ -18,7 +18,7 @@
     the key names the period; asset is in the key for when more than one token is priced).
 
     - units: closing token units from inventory_rollforward, summed over networks and
-      locations (wallets now; custodian and exchange locations join the roll-forward later).
+      locations (registry wallets, custodian and exchange accounts).
     - price: int_valuation__daily_prices at the period's as-of day (the period end, or the last
       reported day of a running period): the principal market's last price at or before the
       end of that local day, else the next configured source's. price_status says 'priced',
