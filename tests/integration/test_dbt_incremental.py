@@ -20,24 +20,26 @@ this process (dbtRunner) to keep the ~20 builds fast; about 30 s.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.cli.main import dbtRunnerResult
 
 from bench.dbt_build import TRANSFER_COLUMNS, append_day, generate_raw
 from ingestion.warehouse import init_warehouse
+from tests.dbt_in_process import (
+    DBT_PROJECT_DIR,
+    MODELS_ONLY,
+    Tables,
+    read_tables,
+    run_dbt,
+)
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO / "dbt_project"
 
 START = date(2026, 3, 25)  # the history crosses a month and a quarter end
 DAYS = 12
@@ -55,63 +57,23 @@ COMPARED = (
 
 
 def _dbt(warehouse: Path, work: Path, *args: str) -> dbtRunnerResult:
-    """`dbt build` in this process (dbtRunner: the CLI without its ~3 s start-up each time).
-
-    dbt-duckdb keeps the warehouse open in this process afterwards, so this module opens it
-    with the same configuration (never read-only) and checkpoints before copying the file.
-    """
-    os.environ["USD1INV_WAREHOUSE"] = str(warehouse)  # read by dbt_project/profiles.yml
-    result = dbtRunner().invoke(
-        [
-            "build",
-            *args,
-            # the inventory models, everything upstream and their tests (not the other marts)
-            "--select",
-            "+inventory_daily",
-            "+inventory_rollforward",
-            "--indirect-selection",
-            "cautious",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps(DBT_VARS),
-            "--quiet",
-        ]
+    """`dbt build` in this process of the inventory models, everything upstream and their
+    tests (not the other marts)."""
+    return run_dbt(
+        warehouse,
+        work,
+        *args,
+        "--select",
+        "+inventory_daily",
+        "+inventory_rollforward",
+        "--indirect-selection",
+        "cautious",
+        dbt_vars=DBT_VARS,
     )
-    failed = [
-        f"{r.node.unique_id}: {r.status} {r.message}"
-        for r in (result.result or [])
-        if str(r.status) in {"error", "fail"}
-    ]
-    assert result.success and not failed, f"dbt build {args} failed: {result.exception} {failed}"
-    return result
 
 
-MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-
-
-def _tables(warehouse: Path) -> dict[str, tuple[list[tuple[str, str]], list[tuple[Any, ...]]]]:
-    con = duckdb.connect(str(warehouse))
-    try:
-        out = {}
-        for table in COMPARED:
-            schema, name = table.split(".")
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, name],
-            ).fetchall()
-            rows = con.execute(f"select * from {table}").fetchall()
-            out[table] = (columns, sorted(rows, key=repr))
-        return out
-    finally:
-        con.close()
+def _tables(warehouse: Path) -> Tables:
+    return read_tables(warehouse, COMPARED)
 
 
 def _assert_same_as_full_refresh(warehouse: Path, work: Path, step: str) -> None:
@@ -449,25 +411,7 @@ def test_a_change_of_model_code_rebuilds_once(tmp_path: Path) -> None:
         con.close()
 
     def build() -> None:
-        os.environ["USD1INV_WAREHOUSE"] = str(warehouse)
-        result = dbtRunner().invoke(
-            [
-                "build",
-                *MODELS_ONLY,
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(project),
-                "--target-path",
-                str(tmp_path / "target"),
-                "--log-path",
-                str(tmp_path / "logs"),
-                "--vars",
-                json.dumps(DBT_VARS),
-                "--quiet",
-            ]
-        )
-        assert result.success, result.exception
+        run_dbt(warehouse, tmp_path, *MODELS_ONLY, dbt_vars=DBT_VARS, project_dir=project)
 
     def last_reasons() -> tuple[str, str]:
         con = duckdb.connect(str(warehouse))

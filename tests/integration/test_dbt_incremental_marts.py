@@ -34,8 +34,6 @@ everything rebuilt for a configuration change. At the end every data and unit te
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -44,14 +42,19 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.cli.main import dbtRunnerResult
 
 from bench.dbt_build import append_day, generate_raw
+from tests.dbt_in_process import (
+    DBT_PROJECT_DIR,
+    MODELS_ONLY,
+    Tables,
+    read_tables,
+    run_dbt,
+)
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO / "dbt_project"
 
 START = date(2026, 3, 25)  # the history crosses a month and a quarter end
 DAYS = 12  # 2026-03-25 .. 2026-04-05; step 1 adds 2026-04-06
@@ -107,59 +110,12 @@ LATE_PRICE = "0.994100"
 
 
 def _dbt(warehouse: Path, work: Path, *args: str, command: str = "build") -> dbtRunnerResult:
-    """`dbt build` (or `dbt test`) of the whole project in this process (dbtRunner), as
-    tests/integration/test_dbt_incremental.py does: no selection."""
-    os.environ["USD1INV_WAREHOUSE"] = str(warehouse)  # read by dbt_project/profiles.yml
-    result = dbtRunner().invoke(
-        [
-            command,
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps(DBT_VARS),
-            "--quiet",
-        ]
-    )
-    failed = [
-        f"{r.node.unique_id}: {r.status} {r.message}"
-        for r in (result.result or [])
-        if str(r.status) in {"error", "fail"}
-    ]
-    assert result.success and not failed, (
-        f"dbt {command} {args} failed: {result.exception} {failed}"
-    )
-    return result
-
-
-MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-
-Tables = dict[str, tuple[list[tuple[str, str]], list[tuple[Any, ...]]]]
+    """`dbt build` (or `dbt test`) of the whole project in this process: no selection."""
+    return run_dbt(warehouse, work, *args, dbt_vars=DBT_VARS, command=command)
 
 
 def _tables(warehouse: Path) -> Tables:
-    con = duckdb.connect(str(warehouse))
-    try:
-        out = {}
-        for table in COMPARED:
-            schema, name = table.split(".")
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, name],
-            ).fetchall()
-            assert columns, f"{table} is missing"
-            rows = con.execute(f"select * from {table}").fetchall()
-            out[table] = (columns, sorted(rows, key=repr))
-        return out
-    finally:
-        con.close()
+    return read_tables(warehouse, COMPARED)
 
 
 def _differences(expected: Tables, actual: Tables, label: str) -> list[str]:
