@@ -20,7 +20,7 @@ from ingestion.files.problems import FileRejected, Problem, RowErrors
 
 # provider codes that mean a known asset whatever the configuration says
 BUILTIN_ALIASES = {"ZUSD": "USD", "ZEUR": "EUR", "XXBT": "BTC", "XBT": "BTC", "XETH": "ETH"}
-AS_OF_IN_NAME = re.compile(r"(?<!\d)(\d{8}T\d{6}Z)(?!\d)")
+AS_OF_IN_NAME = re.compile(r"(?<![0-9])([0-9]{8}T[0-9]{6}Z)(?![0-9])")
 
 
 @dataclass

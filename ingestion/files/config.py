@@ -236,6 +236,12 @@ class FilesConfig(_Strict):
         description="NAME of the environment variable holding the key that pseudonymises "
         "customer identifiers in ledger files",
     )
+    max_file_bytes: int = Field(
+        default=1 << 30,
+        gt=0,
+        description="a landed file larger than this (bytes, default 1 GiB) is quarantined "
+        "without being read",
+    )
     asset_aliases: dict[str, str] = Field(
         default_factory=dict,
         description="a provider's asset code -> our asset code (e.g. USD1_ERC20: USD1)",

@@ -8,6 +8,7 @@ their bytes, never their name.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ class LandedFile:
     sha256: str
     size_bytes: int
     dropped_at: datetime  # modification time, UTC
+    refused: str | None = None  # why the file is not read at all (a symbolic link)
 
 
 def source_dir(config: Config, source: LandingSource) -> Path:
@@ -40,6 +42,19 @@ def file_sha256(path: Path) -> str:
 
 
 def landed_file(source: LandingSource, path: Path) -> LandedFile:
+    if path.is_symlink():
+        # never followed: identified by the link itself, not by what it points to
+        stat = path.lstat()
+        digest = hashlib.sha256(b"symlink:" + os.fsencode(path)).hexdigest()
+        return LandedFile(
+            source=source,
+            path=path,
+            sha256=digest,
+            size_bytes=0,
+            dropped_at=datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC).replace(microsecond=0),
+            refused="a symbolic link (to a file or folder) in the landing folder is refused and "
+            "not read; copy the file itself into the folder",
+        )
     stat = path.stat()
     return LandedFile(
         source=source,
@@ -50,17 +65,30 @@ def landed_file(source: LandingSource, path: Path) -> LandedFile:
     )
 
 
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name.endswith(PARTIAL_SUFFIXES)
+
+
 def list_files(config: Config, source: LandingSource) -> list[Path]:
+    """Regular files of the source's folder, and symbolic links (refused when loaded), never
+    following a link."""
     folder = source_dir(config, source)
     if not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and not p.name.endswith(PARTIAL_SUFFIXES)
-    )
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in sorted(dirs):
+            if (here / name).is_symlink() and not _skipped(name):
+                found.append(here / name)  # a link to a folder: refused, not walked
+        dirs[:] = sorted(d for d in dirs if not _skipped(d) and not (here / d).is_symlink())
+        for name in files:
+            path = here / name
+            if _skipped(name):
+                continue
+            if path.is_symlink() or path.is_file():
+                found.append(path)
+    return sorted(found)
 
 
 def scan(config: Config, kinds: tuple[str, ...] | None = None) -> list[LandedFile]:
@@ -86,4 +114,4 @@ def scan_paths(config: Config):
     """(source, path, stat) of every landed file, without reading it."""
     for source in config.files.sources:
         for path in list_files(config, source):
-            yield source, path, path.stat()
+            yield source, path, path.lstat()

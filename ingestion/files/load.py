@@ -15,7 +15,9 @@ same path and content is skipped: loading the same folder twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,18 +27,18 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingestion.config import Config
+from ingestion.config import Config, ConfigError
 from ingestion.files.adapters import ParseContext, Parsed
 from ingestion.files.custodians import bitgo, canonical, coinbase_prime, fireblocks
 from ingestion.files.exchanges import binance, coinbase, kraken
 from ingestion.files.landing import LandedFile, scan
 from ingestion.files.ledger import internal
 from ingestion.files.prices import coingecko, coinmarketcap
-from ingestion.files.problems import FileRejected, Problem
+from ingestion.files.problems import CellError, FileRejected, Problem, RowErrors
 from ingestion.files.pseudonymise import pseudonymiser
 from ingestion.files.schema import TABLES
 from ingestion.files.text import decode
-from ingestion.files.values import EXACT
+from ingestion.files.values import EXACT, INTEGER_RANGES, parse_int
 from ingestion.valuation import load_valuation_config
 from ingestion.warehouse import record_load
 
@@ -64,7 +66,7 @@ class FileOutcome:
     path: str
     sha256: str
     source: str
-    status: str  # loaded | duplicate | superseded | quarantined | seen (already recorded)
+    status: str  # loaded | duplicate | superseded | quarantined | seen | failed (not recorded)
     rows_in: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -102,15 +104,50 @@ class FileLoader:
 
     # ---- one file --------------------------------------------------------------------------
     def load(self, landed: LandedFile) -> FileOutcome:
-        path = str(landed.path)
+        """Load one file; whatever goes wrong with it quarantines it and only it."""
+        path = shown_path(landed.path)
+        outcome = FileOutcome(
+            path=path, sha256=landed.sha256, source=landed.source.name, status="seen"
+        )
+        try:
+            return self._load(landed, outcome)
+        except ConfigError:
+            raise  # the configuration is wrong, not the file: stop and say so, retry later
+        except Exception as exc:  # the real error, recorded; the next file still loads
+            log.exception("loading %s failed", path)
+            self._rollback_quietly()
+            problem = Problem(0, "", None, f"could not be loaded: {_error_text(exc)}")
+            try:
+                return self._quarantine(landed, outcome, b"", FileRejected([problem]))
+            except Exception:  # the warehouse itself refuses: say so and go on
+                log.exception("could not record %s as quarantined", path)
+                self._rollback_quietly()
+                outcome.status = "failed"
+                outcome.problems = [problem.describe(Path(path).name)]
+                return outcome
+
+    def _rollback_quietly(self) -> None:
+        with contextlib.suppress(duckdb.Error):  # no transaction was open
+            self.con.execute("rollback")
+
+    def _load(self, landed: LandedFile, outcome: FileOutcome) -> FileOutcome:
+        path = outcome.path
         src = landed.source
-        outcome = FileOutcome(path=path, sha256=landed.sha256, source=src.name, status="seen")
         known = self.con.execute(
             "select path, status from audit.files where sha256 = ? order by loaded_at, path",
             [landed.sha256],
         ).fetchall()
         if any(p == path for p, _ in known):
             return outcome  # this very file was recorded before: nothing to do
+        refused = landed.refused or name_problem(landed.path)
+        if refused is None and landed.size_bytes > self.config.files.max_file_bytes:
+            refused = (
+                f"{landed.size_bytes} bytes is larger than the limit of "
+                f"{self.config.files.max_file_bytes} bytes (files.max_file_bytes); not read"
+            )
+        if refused is not None:
+            problem = Problem(0, "", None, refused)
+            return self._quarantine(landed, outcome, b"", FileRejected([problem]))
         data = landed.path.read_bytes()
         if known:
             outcome.status = "duplicate"
@@ -136,7 +173,8 @@ class FileLoader:
         outcome.status = "quarantined"
         outcome.rows_in = rejected.rows_in
         outcome.rows_quarantined = rejected.rows_in
-        name = landed.path.name
+        outcome.rows_loaded = 0
+        name = Path(outcome.path).name
         outcome.problems = [p.describe(name) for p in rejected.problems]
         personal = PERSONAL_COLUMNS.get(landed.source.adapter, set())
         now = datetime.now(UTC)
@@ -166,7 +204,7 @@ class FileLoader:
             self._load_log(landed, outcome)
             self.con.execute("commit")
         except Exception:
-            self.con.execute("rollback")
+            self._rollback_quietly()
             raise
         log.warning("%s", outcome.summary())
         return outcome
@@ -190,6 +228,10 @@ class FileLoader:
         if newer:
             superseded_by = max(newer, key=lambda s: dict(current)[s])
         outcome.status = "superseded" if superseded_by else "loaded"
+        problems = check_rows(parsed)
+        if problems:
+            rejected = FileRejected(problems, parsed.rows_in)
+            return self._quarantine(landed, _reset(outcome), data, rejected)
         self.con.execute("begin transaction")
         try:
             self._insert(parsed, landed)
@@ -210,9 +252,12 @@ class FileLoader:
             )
             self._load_log(landed, outcome)
             self.con.execute("commit")
-        except Exception:
-            self.con.execute("rollback")
-            raise
+        except Exception as exc:  # only this file's transaction is undone
+            self._rollback_quietly()
+            log.warning("inserting %s failed: %s", outcome.path, _error_text(exc))
+            problem = Problem(0, "", None, f"the warehouse refused the rows: {_error_text(exc)}")
+            rejected = FileRejected([problem], parsed.rows_in)
+            return self._quarantine(landed, _reset(outcome), data, rejected)
         log.info("%s", outcome.summary())
         return outcome
 
@@ -265,7 +310,7 @@ class FileLoader:
         message: str | None = None,
     ) -> None:
         try:
-            encoding = decode(data).encoding
+            encoding = decode(data).encoding if data else None
         except FileRejected:
             encoding = None
         self.con.execute(
@@ -273,8 +318,8 @@ class FileLoader:
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 landed.sha256,
-                str(landed.path),
-                landed.path.name,
+                outcome.path,
+                Path(outcome.path).name,
                 landed.size_bytes,
                 landed.dropped_at,
                 landed.source.name,
@@ -308,6 +353,55 @@ class FileLoader:
             message=outcome.summary(),
             status=outcome.status,
         )
+
+
+def shown_path(path: Path) -> str:
+    """The path as text that any database and log can hold: bytes that are not UTF-8 are
+    shown as ``\\xff`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def name_problem(path: Path) -> str | None:
+    """Why a file's name cannot be taken, if it cannot: not UTF-8, or control characters."""
+    try:
+        os.fsencode(path.name).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path.name):
+        return "the file name holds control characters; rename the file"
+    return None
+
+
+def _error_text(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text[:300]
+
+
+def _reset(outcome: FileOutcome) -> FileOutcome:
+    outcome.rows_loaded = 0
+    outcome.superseded = []
+    return outcome
+
+
+def check_rows(parsed: Parsed) -> list[Problem]:
+    """Every value fits its column before the insert: integers in range, text valid Unicode."""
+    types = {name: kind.replace(" not null", "") for name, kind in TABLES[parsed.table]}
+    errors = RowErrors()
+    for index, row in enumerate(parsed.rows, start=1):
+        n = row.get("row_number", index)
+        for name, value in row.items():
+            kind = types.get(name)
+            if kind in INTEGER_RANGES and value is not None:
+                try:
+                    parse_int(value, kind)
+                except CellError as exc:
+                    errors.add(n, name, str(value)[:60], str(exc))
+            elif isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    errors.add(n, name, None, "not valid Unicode text (a lone surrogate)")
+    return errors.problems
 
 
 def _text(value: object) -> str | None:

@@ -59,6 +59,33 @@ def decode(data: bytes) -> Decoded:
         ) from None
 
 
+SHOWN_NAME_CHARS = 40  # a header name echoed in a rejection is cut to this length
+
+
+def shown_name(name: str) -> str:
+    """A header name as a rejection may show it: cut short, control characters escaped, so a
+    file that is not in the expected layout never has its content copied into the audit."""
+    cut = name[:SHOWN_NAME_CHARS]
+    text = repr(cut)
+    return text + "…" if len(name) > SHOWN_NAME_CHARS else text
+
+
+def _lone_surrogate(value: object) -> str | None:
+    """The first string (key or value) holding a lone UTF-16 surrogate, if any."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 @dataclass
 class Table:
     """A CSV file read by header name. ``rows`` are the data rows with their 1-based number."""
@@ -137,7 +164,7 @@ def read_csv(
         f"{p}…)" for p in prefixes if p not in index
     ]
     if missing:
-        found = ", ".join(repr(h) for h in header[:12])
+        found = ", ".join(shown_name(h) for h in header[:12])
         hint = ""
         if len(header) == 1 and delimiter != "\t" and "\t" in records[0][0]:
             hint = " (the file is tab-delimited)"
@@ -170,8 +197,26 @@ def read_json(decoded: Decoded) -> object:
     from decimal import Decimal
 
     try:
-        return json.loads(decoded.text, parse_float=Decimal)
+        payload = json.loads(decoded.text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise FileRejected(
             [Problem(0, "", None, f"not valid JSON at line {exc.lineno}: {exc.msg}")]
         ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000+ digits
+        reason = str(exc)[:120]
+        raise FileRejected(
+            [Problem(0, "", None, f"JSON cannot be read: {type(exc).__name__}: {reason}")]
+        ) from None
+    if _lone_surrogate(payload) is not None:
+        raise FileRejected(
+            [
+                Problem(
+                    0,
+                    "",
+                    None,
+                    "a JSON string holds a lone UTF-16 surrogate escape (like \\ud800): "
+                    "not valid Unicode text",
+                )
+            ]
+        )
+    return payload

@@ -23,9 +23,9 @@ PRECISION = 38
 # arithmetic on amounts must never round: 100 significant digits hold any DECIMAL(38, s) sum
 EXACT = Context(prec=100)
 
-_PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$|^[+-]?\.\d+$")
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$")
+_PLAIN = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
+_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_EXPONENT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _parse_decimal(text: str | None, style: NumberStyle, scale: int, round_to_sc
         if not style.exponent:
             raise CellError("scientific notation is not used by this format")
         number = raw
-    elif "," in raw and re.match(r"^[+-]?[\d.,]+$", raw):
+    elif "," in raw and re.match(r"^[+-]?[0-9.,]+$", raw):
         raise CellError("ambiguous separators (expected '.' for decimals, ',' for thousands)")
     else:
         raise CellError("not a number")
@@ -103,12 +103,43 @@ def _parse_decimal(text: str | None, style: NumberStyle, scale: int, round_to_sc
 def parse_base_units(text: str | None, decimals: int) -> Decimal:
     """A signed integer string in base units (BitGo valueString) -> token units, exactly."""
     raw = (text or "").strip()
-    if not re.match(r"^-?\d+$", raw):
+    if not re.fullmatch(r"-?[0-9]+", raw):
         raise CellError("expected a signed integer string in base units")
     with localcontext(EXACT):
         value = Decimal(raw).scaleb(-decimals)
     if value.copy_abs() >= Decimal(10) ** (PRECISION - TOKEN_SCALE):
         raise CellError(f"does not fit DECIMAL({PRECISION},{TOKEN_SCALE})")
+    return value
+
+
+# integer column types of the warehouse and the values they hold (ingestion/files/schema.py)
+INTEGER_RANGES = {
+    "tinyint": (-(2**7), 2**7 - 1),
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+    "ubigint": (0, 2**64 - 1),
+    "uinteger": (0, 2**32 - 1),
+}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_int(text: str | int | None, column_type: str = "bigint", *, signed: bool = True) -> int:
+    """An integer of ASCII digits only that fits ``column_type``; raise CellError otherwise.
+
+    Unicode digits (Arabic-Indic, full-width, mathematical) are not numbers here, and a value
+    the column cannot hold is rejected before it reaches the warehouse."""
+    if isinstance(text, bool):
+        raise CellError("expected an integer, got a boolean")
+    raw = str(text if text is not None else "").strip()
+    if not raw:
+        raise CellError("empty; expected an integer")
+    if not _INTEGER.fullmatch(raw) or (not signed and raw.startswith(("-", "+"))):
+        raise CellError("expected an integer of ASCII digits 0-9")
+    value = int(raw)
+    low, high = INTEGER_RANGES[column_type.lower()]
+    if not low <= value <= high:
+        raise CellError(f"out of range for {column_type.upper()} ({low}..{high})")
     return value
 
 
@@ -150,12 +181,12 @@ def parse_format(text: str | None, fmt: str, tz: ZoneInfo | timezone | None) -> 
 
 def parse_epoch_ms(text: str | int | None) -> datetime:
     raw = str(text if text is not None else "").strip()
-    if not re.match(r"^\d{10,14}$", raw):
+    if not re.fullmatch(r"[0-9]{10,14}", raw):
         raise CellError("expected unix epoch milliseconds")
     return datetime.fromtimestamp(int(raw) / 1000, UTC)
 
 
-_UTC_OFFSET = re.compile(r"^UTC(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$")
+_UTC_OFFSET = re.compile(r"^UTC(?:([+-])([0-9]{1,2})(?::?([0-9]{2}))?)?$")
 
 
 def offset_from_label(label: str) -> timezone:

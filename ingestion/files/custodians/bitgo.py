@@ -15,7 +15,7 @@ from __future__ import annotations
 from ingestion.files.adapters import ParseContext, Parsed, hex_hash, parse_cell, statement_key
 from ingestion.files.problems import CellError, FileRejected, Problem, RowErrors
 from ingestion.files.text import decode, read_json
-from ingestion.files.values import parse_base_units, parse_iso
+from ingestion.files.values import parse_base_units, parse_int, parse_iso
 
 UNCONFIRMED_HEIGHT = 999_999_999
 FINAL_STATES = {"confirmed"}
@@ -73,11 +73,12 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
             errors.add(n, "valueString", item["valueString"], f"sign does not match type {kind}")
             continue
         height = item.get("height")
-        try:
-            height = None if height in (None, "") else int(str(height))
-        except ValueError:
-            errors.add(n, "height", str(height), "expected a block number")
-            continue
+        if height not in (None, ""):
+            height = parse_cell(errors, n, "height", height, parse_int, "bigint")
+            if height is None:
+                continue
+        else:
+            height = None
         on_chain = next(
             (
                 m.get("onChainTxId")

@@ -23,7 +23,7 @@ from ingestion.files.adapters import (
 )
 from ingestion.files.problems import CellError, FileRejected, Problem, RowErrors
 from ingestion.files.text import decode, read_json
-from ingestion.files.values import parse_decimal
+from ingestion.files.values import parse_decimal, parse_int
 
 AMOUNTS = ("total", "available", "pending", "frozen", "lockedAmount", "staked")
 
@@ -75,10 +75,9 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
         height = item.get("blockHeight")
         block_height = None
         if height not in (None, ""):
-            if str(height).isdigit():
-                block_height = int(str(height))
-            else:
-                errors.add(n, "blockHeight", str(height), "expected a block number")
+            block_height = parse_cell(
+                errors, n, "blockHeight", height, parse_int, "bigint", signed=False
+            )
         if (
             account is None
             or total is None

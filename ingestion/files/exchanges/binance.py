@@ -39,7 +39,8 @@ FINAL = {"completed"}
 
 def _time(text: str | None, tz):
     raw = (text or "").strip()
-    fmt = "%y-%m-%d %H:%M:%S" if re.match(r"^\d{2}-\d{2}-\d{2} ", raw) else "%Y-%m-%d %H:%M:%S"
+    short = re.match(r"^[0-9]{2}-[0-9]{2}-[0-9]{2} ", raw)
+    fmt = "%y-%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S"
     return parse_format(raw, fmt, tz)
 
 
