@@ -229,5 +229,6 @@ def test_storm_of_malformed_files_never_stops_the_load(tmp_path, pseudonym_key):
         name, status, rows_in, loaded, *_ = recorded[path.name]
         assert status in ("loaded", "superseded"), (name, status, recorded[path.name][5])
         assert loaded == rows_in > 0
-    assert statuses["quarantined"] >= STORM_FILES // 2, statuses
+    # identical mutations (every empty file, ...) are duplicates of the first, recorded as such
+    assert statuses["quarantined"] + statuses.get("duplicate", 0) >= STORM_FILES // 2, statuses
     print(f"storm: {len(outcomes)} files in {elapsed:.1f} s, {statuses}")
