@@ -8,6 +8,7 @@ their bytes, never their name.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from ingestion.config import Config
 from ingestion.files.config import LandingSource
+
+log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
 
@@ -92,13 +95,20 @@ def list_files(config: Config, source: LandingSource) -> list[Path]:
 
 
 def scan(config: Config, kinds: tuple[str, ...] | None = None) -> list[LandedFile]:
-    """Every file in the landing folders of the configured sources (of ``kinds``)."""
-    return [
-        landed_file(source, path)
-        for source in config.files.sources
-        if kinds is None or source.kind in kinds
-        for path in list_files(config, source)
-    ]
+    """Every file in the landing folders of the configured sources (of ``kinds``).
+
+    A file that cannot be read now (no permission, removed while scanning) is logged and left
+    for the next run, not recorded: it is not the file's content that is wrong."""
+    found = []
+    for source in config.files.sources:
+        if kinds is not None and source.kind not in kinds:
+            continue
+        for path in list_files(config, source):
+            try:
+                found.append(landed_file(source, path))
+            except OSError as exc:
+                log.warning("%s: cannot be read now, left for the next run (%s)", path, exc)
+    return found
 
 
 def source_for_path(config: Config, path: Path) -> LandingSource | None:

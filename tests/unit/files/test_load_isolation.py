@@ -196,3 +196,25 @@ def test_file_over_the_size_limit_is_quarantined_unread(tmp_path, pseudonym_key,
 
 def test_size_limit_defaults_to_one_gib(files_config):
     assert files_config.files.max_file_bytes == 1 << 30
+
+
+def test_unreadable_file_is_left_for_the_next_run_and_the_others_load(files_config, monkeypatch):
+    import ingestion.files.landing as landing
+
+    con = memory_warehouse()
+    locked = files_config.landing_dir / "kraken-main" / "locked.csv"
+    locked.write_text("txid\n")
+    real = landing.file_sha256
+
+    def denied(path):
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(landing, "file_sha256", denied)
+    outcomes = {Path(o.path).name: o for o in load_files(con, files_config, "l1")}
+    assert "locked.csv" not in outcomes
+    assert outcomes["ledgers_2026-10.csv"].status == "loaded"
+    monkeypatch.setattr(landing, "file_sha256", real)
+    (again,) = [o for o in load_files(con, files_config, "l2") if o.path.endswith("locked.csv")]
+    assert again.status == "quarantined"  # readable now: read, and rejected for its content
