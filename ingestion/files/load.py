@@ -364,11 +364,11 @@ def shown_path(path: Path) -> str:
 def name_problem(path: Path) -> str | None:
     """Why a file's name cannot be taken, if it cannot: not UTF-8, or control characters."""
     try:
-        os.fsencode(path.name).decode("utf-8")
+        text = os.fsencode(path).decode("utf-8")
     except UnicodeDecodeError:
-        return "the file name is not valid UTF-8; rename the file"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path.name):
-        return "the file name holds control characters; rename the file"
+        return "the file name (or its folder's) is not valid UTF-8; rename it"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return "the file name (or its folder's) holds control characters; rename it"
     return None
 
 

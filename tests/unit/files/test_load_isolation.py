@@ -127,12 +127,17 @@ def test_lone_surrogate_in_json_is_quarantined(files_config):
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [(b"bad\xff.csv", "not valid UTF-8"), (b"bad\x07bell.csv", "control characters")],
+    [
+        (b"bad\xff.csv", "not valid UTF-8"),
+        (b"bad\x07bell.csv", "control characters"),
+        (b"sub\xfe/ok.csv", "not valid UTF-8"),
+    ],
 )
 def test_bad_file_names_are_quarantined(files_config, name, reason):
     con = memory_warehouse()
     folder = files_config.landing_dir / "kraken-main"
     target = os.path.join(os.fsencode(folder), name)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as handle:
         handle.write((folder / "ledgers_2026-10.csv").read_bytes() + b"\n")
     outcomes = load_files(con, files_config, "l1", kinds=("exchange",))
