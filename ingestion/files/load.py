@@ -11,6 +11,13 @@ For each file, in one transaction:
   does not depend on the order files are processed in.
 Rows in = rows loaded + rows quarantined for every file. A file already recorded under the
 same path and content is skipped: loading the same folder twice changes nothing.
+
+Nothing in one file stops the load (issue #14): any error while reading, parsing, checking or
+inserting it rolls back only its transaction and quarantines it with the real error; so do a
+symbolic link, a name that is not UTF-8 or holds control characters, and a file larger than
+``files.max_file_bytes`` (not read). Integer values are range-checked against their column
+type before the insert. A quarantined file is recorded, so it is not retried until its bytes
+change. Only a configuration error (``ConfigError``) stops the load.
 """
 
 from __future__ import annotations
