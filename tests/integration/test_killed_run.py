@@ -31,7 +31,7 @@ from tests.conftest import REPO, write_config
 
 pytestmark = pytest.mark.integration
 
-DAYS = 4  # of the scenario: a run long enough to be killed mid-way, short enough to be quick
+DAYS = 10  # of the scenario (the second network has transfers from the first days on)
 RUN_TIMEOUT = 240  # a run takes about 2 minutes on a loaded 2-core machine; never forever
 # filled from the check failures recorded *after* a build: the build after the one whose checks
 # first flagged a break adds when and by which check (run-independent facts, then stable)
