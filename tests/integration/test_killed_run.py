@@ -111,4 +111,8 @@ def test_run_after_a_killed_run_completes(tmp_path):
         assert third.returncode == 0, third.stdout[-3000:] + third.stderr[-3000:]
         assert "is dead" not in third.stderr
         with duckdb.connect(str(config.warehouse_path), read_only=True) as con:
-            assert schema_content_hashes(con) == after_second
+            after_third = schema_content_hashes(con)
+        for table in SETTLES_ONE_RUN_LATER:
+            after_second.pop(table, None)
+            after_third.pop(table, None)
+        assert after_third == after_second
