@@ -13,14 +13,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import formatted, highlighted
+from dashboard.views.common import csv_bytes, formatted, highlighted
 
 PAGE_SIZE = 100
 
 
 def csv_of(snapshot: Snapshot, sql: str, params: list[Any], order_by: str) -> bytes:
     """Every row of the query, exact values, in the order shown."""
-    return snapshot.query(f"select * from ({sql}) order by {order_by}", params).write_csv().encode()
+    return csv_bytes(snapshot.query(f"select * from ({sql}) order by {order_by}", params))
 
 
 def show_paged(

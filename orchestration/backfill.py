@@ -20,7 +20,8 @@ from dagster import DagsterInstance, Definitions
 from ingestion.config import Config, ConfigError, load_config
 from orchestration.defs.onchain.assets import ONCHAIN_TRANSFERS
 from orchestration.defs.onchain.partitions import partition_key
-from orchestration.pipeline import JobOutcome, _outcome, dagster_instance, run_ingest
+from orchestration.pipeline import JobOutcome, _outcome, dagster_instance, execute, run_ingest
+from orchestration.runlock import warehouse_lock
 
 
 @dataclass
@@ -114,16 +115,16 @@ def run_backfill(
     )
     if on_plan:
         on_plan(len(todo), outcome.days_skipped)
-    for first, last in chunk_runs(todo, chunk_days):
-        result = run_ingest(definitions, instance, network, first, last)
-        outcome.runs.append((first, last, result))
-        if on_run:
-            on_run(first, last, result)
-        if not result.success:
-            break
-    if build and outcome.runs and outcome.success:
-        job = definitions.resolve_job_def("build_marts")
-        outcome.build = _outcome(
-            "build_marts", job.execute_in_process(instance=instance, raise_on_error=False)
-        )
+    with warehouse_lock(config.warehouse_path, instance) as lock:
+        for first, last in chunk_runs(todo, chunk_days):
+            result = run_ingest(definitions, instance, network, first, last, lock=lock)
+            outcome.runs.append((first, last, result))
+            if on_run:
+                on_run(first, last, result)
+            if not result.success:
+                break
+        if build and outcome.runs and outcome.success:
+            outcome.build = _outcome(
+                "build_marts", execute(definitions, "build_marts", instance, lock=lock)
+            )
     return outcome

@@ -20,8 +20,10 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
+from dagster._core.utils import make_new_run_id
 
 from ingestion.config import Config, ConfigError, load_config
+from orchestration.runlock import WarehouseLock, run_tags, warehouse_lock
 
 log = logging.getLogger(__name__)
 
@@ -136,42 +138,67 @@ def run_pipeline(
 
         definitions = build_definitions(config_path)
 
-    # off-chain files in the landing folders (custodians, exchanges, ledger, prices)
-    files_outcome = _outcome(
-        "ingest_files",
-        definitions.resolve_job_def("ingest_files").execute_in_process(
-            instance=instance, raise_on_error=False
-        ),
-    )
-    jobs = [
-        run_ingest(definitions, instance, network, start, end) for network in config.network_names
-    ]
-    # one network's outage does not hold back the others: the marts are built when at least
-    # one network loaded (the failed one shows in the outcome and keeps its last good data)
-    if any(j.success for j in jobs):
-        build = definitions.resolve_job_def("build_marts")
-        jobs.append(
-            _outcome(
-                "build_marts", build.execute_in_process(instance=instance, raise_on_error=False)
-            )
+    with warehouse_lock(config.warehouse_path, instance) as lock:
+        # off-chain files in the landing folders (custodians, exchanges, ledger, prices)
+        files_outcome = _outcome(
+            "ingest_files", execute(definitions, "ingest_files", instance, lock=lock)
         )
+        jobs = [
+            run_ingest(definitions, instance, network, start, end, lock=lock)
+            for network in config.network_names
+        ]
+        # one network's outage does not hold back the others: the marts are built when at
+        # least one network loaded (the failed one shows in the outcome and keeps its last
+        # good data)
+        if any(j.success for j in jobs):
+            jobs.append(
+                _outcome("build_marts", execute(definitions, "build_marts", instance, lock=lock))
+            )
     jobs.insert(0, files_outcome)
     return PipelineOutcome(config=config, start=start, end=end, jobs=jobs)
 
 
+def execute(
+    definitions: Definitions,
+    job_name: str,
+    instance: DagsterInstance,
+    *,
+    lock: WarehouseLock | None = None,
+    tags: dict[str, str] | None = None,
+):
+    """One in-process run of a job, tagged with this process (runlock.py) and recorded in the
+    lock file while it runs."""
+    run_id = make_new_run_id()
+    if lock is not None:
+        lock.running(job_name, run_id)
+    return definitions.resolve_job_def(job_name).execute_in_process(
+        instance=instance,
+        run_id=run_id,
+        tags={**run_tags(), **(tags or {})},
+        raise_on_error=False,
+    )
+
+
 def run_ingest(
-    definitions: Definitions, instance: DagsterInstance, network: str, start: date, end: date
+    definitions: Definitions,
+    instance: DagsterInstance,
+    network: str,
+    start: date,
+    end: date,
+    *,
+    lock: WarehouseLock | None = None,
 ) -> JobOutcome:
     """One run of the on-chain ingestion for one network over the local days [start, end]."""
     from orchestration.defs.onchain.partitions import partition_key
 
-    ingest = definitions.resolve_job_def("ingest_onchain")
-    result = ingest.execute_in_process(
-        instance=instance,
+    result = execute(
+        definitions,
+        "ingest_onchain",
+        instance,
+        lock=lock,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: partition_key(network, start),
             ASSET_PARTITION_RANGE_END_TAG: partition_key(network, end),
         },
-        raise_on_error=False,
     )
     return _outcome(f"ingest_onchain[{network}]", result)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.formatting import format_table
 from dashboard.snapshot import Snapshot
+from reporting.csv_safety import csv_safe_text
 
 TOKEN_COLUMNS = {
     "balance",
@@ -158,6 +159,17 @@ def highlighted(df: pl.DataFrame, column: str | None, values: Collection[str] = 
     return df.to_pandas().style.apply(paint, axis=1)
 
 
+def csv_bytes(df: pl.DataFrame) -> bytes:
+    """The frame as a CSV download: exact values; a text cell a spreadsheet would read as a
+    formula gets a leading `'` (reporting/csv_safety.py); numeric columns are left as they are."""
+    text_columns = [name for name, dtype in df.schema.items() if dtype == pl.String]
+    safe = df.with_columns(
+        pl.col(name).map_elements(csv_safe_text, return_dtype=pl.String, skip_nulls=True)
+        for name in text_columns
+    )
+    return safe.write_csv().encode()
+
+
 def show_table(
     df: pl.DataFrame,
     name: str,
@@ -172,7 +184,7 @@ def show_table(
     )
     st.download_button(
         f"Download {name} (CSV)",
-        data=df.write_csv(),
+        data=csv_bytes(df),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{key}",

@@ -108,14 +108,19 @@ def file_assets(kind: str, descriptions: dict[str, str]):
                     "files_duplicate": counts.get("duplicate", 0),
                     "files_quarantined": counts.get("quarantined", 0),
                     "rows_loaded": sum(o.rows_loaded for o in mine),
-                    "files": MetadataValue.md(
-                        "\n".join(f"- {o.summary()}" for o in outcomes if o.status != "seen")
-                        or "no new files"
-                    ),
+                    "files": files_metadata(outcomes),
                 },
             )
 
     return _assets
+
+
+def files_metadata(outcomes) -> MetadataValue:
+    """The new files of a run, one a line, as plain text: a file name is the sender's text
+    and is never rendered (no Markdown links or images from a file name)."""
+    return MetadataValue.text(
+        "\n".join(f"- {o.summary()}" for o in outcomes if o.status != "seen") or "no new files"
+    )
 
 
 def build_file_registry():

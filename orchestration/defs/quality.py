@@ -77,9 +77,10 @@ def _metadata(outcome: SuiteOutcome, recorded: int, index) -> dict:
         "failed": len(outcome.failed),
         "failed_rows": failed_rows,
         "recorded_in": f"audit.expectation_failures ({recorded} rows)",
-        "failures": MetadataValue.md(
+        # plain text: the sample rows are cell values from files, never rendered as Markdown
+        "failures": MetadataValue.text(
             "\n".join(
-                f"- **{o.description}**: {o.unexpected_count} unexpected;"
+                f"- {o.description}: {o.unexpected_count} unexpected;"
                 f" e.g. {json.dumps(o.rows[:3]) if o.rows else o.sample[:3]}"
                 for o in outcome.failed
             )

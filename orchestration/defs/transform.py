@@ -95,6 +95,16 @@ def dbt_vars(config: Config) -> dict[str, str]:
     }
 
 
+# dbt unit tests are for developers (`make test` runs them); a user's build never runs them: a
+# fixture that depends on a var (the reporting time zone) would fail a correct build
+EXCLUDE_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
+def dbt_build_args(variables: str) -> list[str]:
+    """The arguments of the product's `dbt build`: models and data tests, no unit tests."""
+    return ["build", *EXCLUDE_UNIT_TESTS, "--vars", variables]
+
+
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
 
@@ -112,6 +122,6 @@ def build_dbt_assets(config: Config) -> list:
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         os.environ["USD1INV_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
         # in this process (no `dbt` subprocess start-up); the same selection and events
-        yield from dbt_cli_in_process(dbt, ["build", "--vars", variables], context=context)
+        yield from dbt_cli_in_process(dbt, dbt_build_args(variables), context=context)
 
     return [dbt_models]

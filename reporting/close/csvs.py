@@ -9,23 +9,34 @@ from pathlib import Path
 
 from reporting.close.pack import Pack
 from reporting.close.tables import PackTable
+from reporting.csv_safety import csv_safe_text
+
+NUMERIC_KINDS = {"token", "usd", "price", "bps", "ratio", "int"}
 
 
-def csv_value(value: object) -> str:
+def csv_value(value: object, numeric: bool = False) -> str:
+    """A cell's exact value. A text cell a spreadsheet would read as a formula gets a leading
+    `'` (reporting/csv_safety.py); a number, or any cell of a numeric column, stays as it is
+    (a negative amount is a number)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, bool | int | float):
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return str(value) if numeric else csv_safe_text(str(value)) or ""
 
 
-def _write(path: Path, header: list[str], rows: list[list]) -> None:
+def _write(path: Path, header: list[str], rows: list[list], kinds: list[str] | None = None) -> None:
+    numeric = [kind in NUMERIC_KINDS for kind in kinds or [""] * len(header)]
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([csv_value(v) for v in row] for row in rows)
+        writer.writerow([csv_safe_text(h) for h in header])
+        writer.writerows(
+            [csv_value(v, n) for v, n in zip(row, numeric, strict=False)] for row in rows
+        )
 
 
 def write_csvs(pack: Pack, folder: Path) -> list[Path]:
@@ -41,6 +52,6 @@ def write_csvs(pack: Pack, folder: Path) -> list[Path]:
         if not table.available:
             target.unlink(missing_ok=True)
             continue
-        _write(target, [c.name for c in table.columns], table.rows)
+        _write(target, [c.name for c in table.columns], table.rows, [c.kind for c in table.columns])
         written.append(target)
     return written

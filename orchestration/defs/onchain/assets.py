@@ -134,7 +134,7 @@ def build_onchain_assets(config: Config) -> list:
                 "quarantined": sum(r.quarantined for r in reports.values()),
                 "look_alikes_skipped": sum(r.skipped for r in reports.values()),
                 "rpc_calls": sum(r.fetch.calls for r in reports.values()),
-                "summary": MetadataValue.md(
+                "summary": MetadataValue.text(  # plain text: RPC errors are not Markdown
                     "\n".join(f"- {r.summary()}" for r in reports.values())
                 ),
             },
