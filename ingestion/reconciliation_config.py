@@ -144,5 +144,8 @@ def load_reconciliation_config(con: duckdb.DuckDBPyConnection, config: Config) -
     rows = config.reconciliation.settings()
     con.execute(DDL)
     con.execute("delete from raw.registry_reconciliation_comparisons")
-    con.executemany("insert into raw.registry_reconciliation_comparisons values (?, ?, ?, ?)", rows)
+    if rows:
+        con.executemany(
+            "insert into raw.registry_reconciliation_comparisons values (?, ?, ?, ?)", rows
+        )
     return len(rows)

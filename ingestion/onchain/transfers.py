@@ -374,10 +374,11 @@ def _write_transfers(con, network: Network, report: SyncReport, headers, source_
     con.execute(
         "create or replace temp table block_times (block_number bigint, block_time timestamptz)"
     )
-    con.executemany(
-        "insert into block_times values (?, to_timestamp(?))",
-        [(h.number, h.timestamp) for h in headers.values()],
-    )
+    if headers:  # a resumed range may hold no transfer and no newly filled day
+        con.executemany(
+            "insert into block_times values (?, to_timestamp(?))",
+            [(h.number, h.timestamp) for h in headers.values()],
+        )
     con.execute(
         """
         create or replace temp table incoming as

@@ -246,3 +246,23 @@ def test_balance_of_rows_per_period_end_and_rerun_changes_nothing():
     ]
     again = snapshot_balances(con, node, _network(), [wallet], ends, 25, "load-2")
     assert again == 0 and node.calls == 4  # final rows are not read again; the open day is
+
+
+def test_a_range_without_transfers_or_new_days_writes_nothing_and_does_not_fail():
+    """A resumed run can read a range with no Transfer and no newly filled day (no header to
+    fetch): the write step must not fail on the empty header set (DuckDB's executemany refuses
+    an empty list), and keeps what raw holds outside the re-read segments."""
+    from ingestion.onchain.decode import decode_transfer_logs, normalise_rpc_logs
+    from ingestion.onchain.transfers import SyncReport, _write_transfers
+
+    con = duckdb.connect()
+    init_warehouse(con)
+    decode_transfer_logs(con, normalise_rpc_logs([]), 6)
+    report = SyncReport(
+        network="ethereum", days=[], first_block=None, last_block=None,
+        head_block=10, final_block=10,
+    )  # fmt: skip
+    _write_transfers(con, _network(), report, {}, "rpc:test", "load-1")
+    assert report.transfers_loaded == 0
+    assert report.transfers_inserted == 0
+    assert con.execute("select count(*) from raw.onchain_transfers").fetchone()[0] == 0
