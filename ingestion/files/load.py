@@ -18,6 +18,10 @@ symbolic link, a name that is not UTF-8 or holds control characters, and a file 
 ``files.max_file_bytes`` (not read). Integer values are range-checked against their column
 type before the insert. A quarantined file is recorded, so it is not retried until its bytes
 change. Only a configuration error (``ConfigError``) stops the load.
+
+Internal-ledger files (``STREAMS``) are never read whole (issue #14): they are checked, parsed
+and inserted in chunks of rows inside their one transaction, with the same outcome, problems
+and rows as the whole-file path of the other adapters (bench/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -41,10 +45,16 @@ from ingestion.files.exchanges import binance, coinbase, kraken
 from ingestion.files.landing import LandedFile, scan
 from ingestion.files.ledger import internal
 from ingestion.files.prices import coingecko, coinmarketcap
-from ingestion.files.problems import CellError, FileRejected, Problem, RowErrors
+from ingestion.files.problems import (
+    MAX_PROBLEMS,
+    CellError,
+    FileRejected,
+    Problem,
+    RowErrors,
+)
 from ingestion.files.pseudonymise import pseudonymiser
 from ingestion.files.schema import TABLES
-from ingestion.files.text import decode
+from ingestion.files.text import check_encoding, decode
 from ingestion.files.values import EXACT, INTEGER_RANGES, parse_int
 from ingestion.valuation import load_valuation_config
 from ingestion.warehouse import record_load
@@ -63,6 +73,9 @@ PARSERS: dict[str, Callable[[bytes, ParseContext], Parsed]] = {
     "coingecko": coingecko.parse,
     "coinmarketcap": coinmarketcap.parse,
 }
+# adapters that read a file row by row and hand it over in chunks, inserted as they come in
+# the file's one transaction (issue #14): memory stays bounded whatever the file's size
+STREAMS = {"internal_ledger": internal.stream}
 # columns whose values are personal data: never copied into a quarantine report
 PERSONAL_COLUMNS = {"internal_ledger": internal.PERSONAL}
 REDACTED = "<personal data, not stored>"
@@ -155,6 +168,8 @@ class FileLoader:
         if refused is not None:
             problem = Problem(0, "", None, refused)
             return self._quarantine(landed, outcome, b"", FileRejected([problem]))
+        if src.adapter in STREAMS:
+            return self._load_stream(landed, outcome, known)
         data = landed.path.read_bytes()
         if known:
             outcome.status = "duplicate"
@@ -175,7 +190,13 @@ class FileLoader:
         return self._load_rows(landed, outcome, data, parsed)
 
     def _quarantine(
-        self, landed: LandedFile, outcome: FileOutcome, data: bytes, rejected: FileRejected
+        self,
+        landed: LandedFile,
+        outcome: FileOutcome,
+        data: bytes,
+        rejected: FileRejected,
+        *,
+        encoding: str | None = None,
     ) -> FileOutcome:
         outcome.status = "quarantined"
         outcome.rows_in = rejected.rows_in
@@ -207,7 +228,13 @@ class FileLoader:
                 "insert or ignore into audit.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
                 list(rows.values()),
             )
-            self._record(landed, outcome, data, message="; ".join(outcome.problems[:5]))
+            self._record(
+                landed,
+                outcome,
+                data,
+                encoding=encoding,
+                message="; ".join(outcome.problems[:5]),
+            )
             self._load_log(landed, outcome)
             self.con.execute("commit")
         except Exception:
@@ -223,17 +250,7 @@ class FileLoader:
         outcome.rows_loaded = len(parsed.rows)
         outcome.statement_key = parsed.statement_key
         assert outcome.rows_loaded == outcome.rows_in, "an adapter dropped rows"
-        current = self.con.execute(
-            "select sha256, dropped_at from audit.files "
-            "where statement_key = ? and status = 'loaded' and source = ?",
-            [parsed.statement_key, landed.source.name],
-        ).fetchall()
-        superseded_by = None
-        mine = _dropped_at_key(landed.dropped_at, landed.sha256)
-        newer = [sha for sha, at in current if _dropped_at_key(at, sha) > mine]
-        older = [sha for sha, at in current if _dropped_at_key(at, sha) < mine]
-        if newer:
-            superseded_by = max(newer, key=lambda s: dict(current)[s])
+        superseded_by, older = self._supersession(landed, parsed.statement_key)
         outcome.status = "superseded" if superseded_by else "loaded"
         problems = check_rows(parsed)
         if problems:
@@ -265,6 +282,123 @@ class FileLoader:
             problem = Problem(0, "", None, f"the warehouse refused the rows: {_error_text(exc)}")
             rejected = FileRejected([problem], parsed.rows_in)
             return self._quarantine(landed, _reset(outcome), data, rejected)
+        log.info("%s", outcome.summary())
+        return outcome
+
+    def _supersession(self, landed: LandedFile, statement_key: str) -> tuple[str | None, list]:
+        """The loaded file that supersedes this one, if any, and those this one supersedes."""
+        current = self.con.execute(
+            "select sha256, dropped_at from audit.files "
+            "where statement_key = ? and status = 'loaded' and source = ?",
+            [statement_key, landed.source.name],
+        ).fetchall()
+        superseded_by = None
+        mine = _dropped_at_key(landed.dropped_at, landed.sha256)
+        newer = [sha for sha, at in current if _dropped_at_key(at, sha) > mine]
+        older = [sha for sha, at in current if _dropped_at_key(at, sha) < mine]
+        if newer:
+            superseded_by = max(newer, key=lambda s: dict(current)[s])
+        return superseded_by, older
+
+    def _load_stream(
+        self, landed: LandedFile, outcome: FileOutcome, known: list[tuple[str, str]]
+    ) -> FileOutcome:
+        """``_load`` of a streamed file: its rows are checked and inserted chunk by chunk in its
+        one transaction, and the file is still loaded whole or quarantined whole, with the
+        problems and outcome the whole-file path gives (issue #14)."""
+        src = landed.source
+        try:
+            encoding = check_encoding(landed.path)
+        except FileRejected as rejected:
+            if known:
+                outcome.status = "duplicate"
+                self._record(landed, outcome, b"", duplicate_of=known[0][0])
+                return outcome
+            return self._quarantine(landed, outcome, b"", rejected)
+        recorded = encoding if landed.size_bytes else None  # as `_record` says of no bytes
+        if known:
+            outcome.status = "duplicate"
+            self._record(landed, outcome, b"", encoding=recorded, duplicate_of=known[0][0])
+            return outcome
+        ctx = ParseContext(self.config, src, landed.path)
+        if src.kind == "ledger":
+            ctx.pseudonymise = self.pseudonymise()  # fails clearly if the key is not set
+        state = internal.StreamState()
+        chunks = STREAMS[src.adapter](landed.path, encoding, ctx, state)
+        checked: list[Problem] = []  # check_rows problems, in row order
+        refused: Exception | None = None  # the first error of the warehouse
+        inserted = 0
+        self.con.execute("begin transaction")
+        try:
+            while True:
+                try:
+                    with localcontext(EXACT):  # sums and checks on amounts never round
+                        rows = next(chunks, None)
+                except FileRejected as rejected:
+                    self._rollback_quietly()
+                    return self._quarantine(landed, outcome, b"", rejected, encoding=recorded)
+                except Exception as exc:  # an adapter bug must not take the other files down
+                    log.exception("adapter %s failed on %s", src.adapter, landed.path.name)
+                    self._rollback_quietly()
+                    problem = Problem(0, "", None, f"adapter error {type(exc).__name__}: {exc}")
+                    rejected = FileRejected([problem])
+                    return self._quarantine(landed, outcome, b"", rejected, encoding=recorded)
+                if rows is None:
+                    break
+                chunk = Parsed(state.table, rows, "", 0)
+                if len(checked) < MAX_PROBLEMS:
+                    checked.extend(check_rows(chunk))
+                if checked or refused is not None:
+                    continue  # the file will be quarantined: read on for its rows and problems
+                try:
+                    self._insert(chunk, landed)
+                    inserted += len(rows)
+                except Exception as exc:
+                    refused = exc
+            parsed = Parsed(state.table, [], state.statement_key, state.rows_in)
+            outcome.rows_in = parsed.rows_in
+            outcome.statement_key = parsed.statement_key
+            if checked:
+                self._rollback_quietly()
+                rejected = FileRejected(checked, parsed.rows_in)
+                return self._quarantine(landed, _reset(outcome), b"", rejected, encoding=recorded)
+            assert inserted == parsed.rows_in, "an adapter dropped rows"
+            if refused is None:
+                try:
+                    self.con.execute(
+                        f"update raw.{parsed.table} set statement_key = ? where file_sha256 = ?",
+                        [parsed.statement_key, landed.sha256],
+                    )
+                except Exception as exc:
+                    refused = exc
+            if refused is not None:
+                raise refused
+            outcome.rows_loaded = inserted
+            superseded_by, older = self._supersession(landed, parsed.statement_key)
+            outcome.status = "superseded" if superseded_by else "loaded"
+            if not superseded_by and older:
+                self.con.execute(
+                    "update audit.files set status = 'superseded', superseded_by = ? "
+                    "where sha256 in (select unnest(?)) and status = 'loaded'",
+                    [landed.sha256, older],
+                )
+                outcome.superseded = older
+            self._record(
+                landed,
+                outcome,
+                b"",
+                encoding=recorded,
+                superseded_by=superseded_by,
+                raw_table=parsed.table,
+            )
+            self._load_log(landed, outcome)
+            self.con.execute("commit")
+        except Exception as exc:  # only this file's transaction is undone
+            self._rollback_quietly()
+            log.warning("inserting %s failed: %s", outcome.path, _error_text(exc))
+            problem = Problem(0, "", None, f"the warehouse refused the rows: {_error_text(exc)}")
+            rejected = FileRejected([problem], state.rows_in)
+            return self._quarantine(landed, _reset(outcome), b"", rejected, encoding=recorded)
         log.info("%s", outcome.summary())
         return outcome
 
@@ -315,11 +449,13 @@ class FileLoader:
         superseded_by: str | None = None,
         raw_table: str | None = None,
         message: str | None = None,
+        encoding: str | None = None,
     ) -> None:
-        try:
-            encoding = decode(data).encoding if data else None
-        except FileRejected:
-            encoding = None
+        if data:
+            try:
+                encoding = decode(data).encoding
+            except FileRejected:
+                encoding = None
         self.con.execute(
             "insert into audit.files values "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -12,10 +12,11 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from ingestion.files.problems import FileRejected, Problem
+from ingestion.files.problems import MAX_PROBLEMS, FileRejected, Problem
 
 
 @dataclass(frozen=True)
@@ -36,27 +37,60 @@ def decode(data: bytes) -> Decoded:
     else:
         encoding, body = "utf-8", data
     if b"\x00" in body:
-        raise FileRejected(
-            [
-                Problem(
-                    0,
-                    "",
-                    None,
-                    "NUL bytes: looks like UTF-16 without a byte-order mark; re-export as "
-                    "UTF-8 or UTF-16 with a BOM",
-                )
-            ]
-        )
+        raise _nul_bytes()
     try:
         return Decoded(body.decode("utf-8"), encoding)
     except UnicodeDecodeError as exc:
-        raise FileRejected(
-            [
-                Problem(
-                    0, "", None, f"not UTF-8 (byte {exc.start}: {exc.reason}); re-export as UTF-8"
-                )
-            ]
-        ) from None
+        raise _not_utf8(exc.start, exc.reason) from None
+
+
+def _nul_bytes() -> FileRejected:
+    reason = (
+        "NUL bytes: looks like UTF-16 without a byte-order mark; re-export as "
+        "UTF-8 or UTF-16 with a BOM"
+    )
+    return FileRejected([Problem(0, "", None, reason)])
+
+
+def _not_utf8(start: int, reason: str) -> FileRejected:
+    text = f"not UTF-8 (byte {start}: {reason}); re-export as UTF-8"
+    return FileRejected([Problem(0, "", None, text)])
+
+
+BLOCK_BYTES = 1 << 20  # a file is read this much at a time when it is streamed
+
+
+def check_encoding(path: Path) -> str:
+    """The encoding ``decode`` finds in a file, or its very rejection, read block by block so
+    that neither the bytes nor the text of a large file are held whole (issue #14)."""
+    with path.open("rb") as f:
+        block = f.read(BLOCK_BYTES)
+        if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return decode(block + f.read()).encoding  # Excel's "Unicode Text": rare, small
+        encoding = "utf-8"
+        if block.startswith(codecs.BOM_UTF8):
+            encoding, block = "utf-8-sig", block[len(codecs.BOM_UTF8) :]
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0  # body bytes before `block`
+        nul, bad = False, None
+        while True:
+            final = not block
+            nul = nul or b"\x00" in block
+            if bad is None:
+                pending = len(decoder.getstate()[0])  # bytes of a character cut by the block
+                try:
+                    decoder.decode(block, final)
+                except UnicodeDecodeError as exc:
+                    bad = (offset - pending + exc.start, exc.reason)
+            if final:
+                break
+            offset += len(block)
+            block = f.read(BLOCK_BYTES)
+    if nul:
+        raise _nul_bytes()
+    if bad is not None:
+        raise _not_utf8(*bad)
+    return encoding
 
 
 SHOWN_NAME_CHARS = 40  # a header name echoed in a rejection is cut to this length
@@ -190,6 +224,100 @@ def read_csv(
     if problems:
         raise FileRejected(problems, rows_in)
     return Table(header=header, rows=rows, index=index)
+
+
+def _count_rows_streamed(path: Path, encoding: str) -> int:
+    """``_count_rows`` of the file's text, read block by block."""
+    lines, carry = 0, ""
+    with path.open("r", encoding=encoding, newline="") as f:
+        while chunk := f.read(BLOCK_BYTES):
+            parts = (carry + chunk).splitlines(keepends=True)
+            carry = ""
+            if parts and parts[-1].splitlines()[0] == parts[-1]:  # no line break yet
+                carry = parts.pop()
+            lines += sum(1 for part in parts if part.strip())
+    lines += 1 if carry.strip() else 0
+    return max(0, lines - 1)
+
+
+def stream_csv(
+    path: Path,
+    encoding: str,
+    *,
+    delimiter: str,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+) -> tuple[Table, Iterator[tuple[int, list[str]]]]:
+    """``read_csv`` of a file whose encoding ``check_encoding`` found, row by row (issue #14).
+
+    Returns the header (a ``Table`` without rows) and a generator of (data row number, cells).
+    The rejections are ``read_csv``'s, with the same rows, reasons and ``rows_in``: header
+    problems at once; a row with the wrong number of cells, or broken quoting anywhere, when the
+    generator reaches it or its end (it yields nothing after a row with the wrong cell count).
+    """
+    if encoding == "utf-16":
+        delimiter = "\t"
+    handle = path.open("r", encoding=encoding, newline="")
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+
+    def records() -> Iterator[list[str]]:
+        try:
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    yield record
+        except csv.Error as exc:
+            problem = Problem(reader.line_num - 1, "", None, f"broken CSV quoting: {exc}")
+            raise FileRejected([problem], _count_rows_streamed(path, encoding)) from None
+        finally:
+            handle.close()
+
+    stream = records()
+    first = next(stream, None)
+    if first is None:
+        raise FileRejected([Problem(0, "", None, "empty file: no header")])
+    header = [h.strip() for h in first]
+    required = list(required)
+    optional = list(optional)
+    index: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, name in enumerate(header):
+        if name in index and name in (*required, *optional):
+            problems.append(Problem(0, name, None, "column appears twice in the header"))
+        index.setdefault(name, i)
+    missing = [c for c in required if c not in index]
+    if missing:
+        found = ", ".join(shown_name(h) for h in header[:12])
+        hint = ""
+        if len(header) == 1 and delimiter != "\t" and "\t" in first[0]:
+            hint = " (the file is tab-delimited)"
+        elif len(header) == 1:
+            hint = f" (no {delimiter!r} delimiter found in the header)"
+        problems.append(
+            Problem(0, "", None, f"header lacks column(s) {missing}; found {found}{hint}")
+        )
+    if problems:
+        raise FileRejected(problems, sum(1 for _ in stream))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        bad: list[Problem] = []
+        n = 0
+        for n, cells in enumerate(stream, start=1):
+            if len(cells) != len(header):
+                # a trailing empty cell (Kraken's legacy layout) is not a missing value
+                if len(cells) == len(header) + 1 and cells[-1] == "":
+                    cells = cells[:-1]
+                else:
+                    if len(bad) < MAX_PROBLEMS:
+                        bad.append(
+                            Problem(n, "", None, f"expected {len(header)} cells, got {len(cells)}")
+                        )
+                    continue
+            if not bad:
+                yield n, cells
+        if bad:
+            raise FileRejected(bad, n)
+
+    return Table(header=header, rows=[], index=index), rows()
 
 
 def read_json(decoded: Decoded) -> object:

@@ -22,10 +22,15 @@ personal-data columns never appear in quarantine reports either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from ingestion.files.adapters import ParseContext, Parsed, empty_file, hex_hash, parse_cell
 from ingestion.files.adapters import statement_key as make_key
 from ingestion.files.problems import RowErrors
-from ingestion.files.text import decode, read_csv
+from ingestion.files.text import decode, read_csv, stream_csv
 from ingestion.files.values import parse_decimal, parse_iso
 
 REQUIRED = ["entry_id", "posted_at", "account_id", "owner_type", "entry_type", "asset", "amount"]
@@ -42,18 +47,54 @@ PERSONAL = {"customer_id", "customer_name", "customer_email", "memo"}
 ENTRY_TYPES = {"deposit", "withdrawal", "transfer", "trade", "fee", "adjustment", "mint", "burn"}
 
 
+CHUNK_ROWS = 10_000  # rows handed to the loader at a time when a file is streamed
+
+
+@dataclass
+class StreamState:
+    """What a streamed file says once all its rows are read."""
+
+    table: str = "ledger_entries"
+    rows_in: int = 0
+    statement_key: str = ""
+
+
 def parse(data: bytes, ctx: ParseContext) -> Parsed:
     table = read_csv(decode(data), delimiter=",", required=REQUIRED, optional=OPTIONAL)
-    rows_in = len(table.rows)
-    if not table.rows:
-        raise empty_file()
+    state = StreamState()
+    chunks = _chunks(table.index, iter(table.rows), ctx, state, CHUNK_ROWS)
+    rows = [row for chunk in chunks for row in chunk]
+    return Parsed(state.table, rows, state.statement_key, state.rows_in)
+
+
+def stream(
+    path: Path, encoding: str, ctx: ParseContext, state: StreamState, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[list[dict[str, Any]]]:
+    """``parse`` of a file read row by row (issue #14): yields its rows ``chunk_rows`` at a time,
+    and ends by raising ``parse``'s very ``FileRejected`` if the file has a problem, or by
+    filling ``state`` (rows in, statement key). Nothing is yielded after a row with a problem."""
+    header, rows = stream_csv(path, encoding, delimiter=",", required=REQUIRED, optional=OPTIONAL)
+    yield from _chunks(header.index, rows, ctx, state, chunk_rows)
+
+
+def _chunks(
+    index: dict[str, int],
+    cells_by_row: Iterator[tuple[int, list[str]]],
+    ctx: ParseContext,
+    state: StreamState,
+    chunk_rows: int,
+) -> Iterator[list[dict[str, Any]]]:
     accounts_cfg = {a.id: a for a in ctx.config.files.ledger_accounts}
     pseudonymise = ctx.pseudonymise
     errors = RowErrors()
-    rows, accounts, times = [], set(), []
+    rows: list[dict[str, Any]] = []
+    accounts: set[str] = set()
+    first = last = None  # the earliest and latest posted_at
     seen: dict[str, int] = {}
-    for n, cells in table.rows:
-        get = lambda c, cells=cells: table.get(cells, c)  # noqa: E731
+    rows_in = 0
+    for n, cells in cells_by_row:
+        rows_in += 1
+        get = lambda c, cells=cells: cells[index[c]] if c in index else None  # noqa: E731
         entry_id = (get("entry_id") or "").strip()
         account_id = (get("account_id") or "").strip()
         owner_type = (get("owner_type") or "").strip()
@@ -94,7 +135,11 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
         if customer and pseudonymise is None:  # pragma: no cover - the loader always sets it
             raise RuntimeError("ledger files need a pseudonymiser")
         accounts.add(account.id)
-        times.append(when)
+        first = when if first is None or when < first else first
+        last = when if last is None or when > last else last
+        if errors.problems:
+            rows.clear()  # the file is rejected: its rows are not kept
+            continue
         rows.append(
             {
                 "row_number": n,
@@ -112,5 +157,14 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
                 "tx_hash": tx_hash,
             }
         )
+        if len(rows) >= chunk_rows:
+            yield rows
+            rows = []
+    if not rows_in:
+        raise empty_file()
     errors.raise_if_any(rows_in)
-    return Parsed("ledger_entries", rows, make_key(ctx, accounts, times), rows_in)
+    if rows:
+        yield rows
+    times = [t for t in (first, last) if t is not None]
+    state.rows_in = rows_in
+    state.statement_key = make_key(ctx, accounts, times)
