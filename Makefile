@@ -21,7 +21,7 @@ help:
 	@echo "make dev    - the Dagster UI on 127.0.0.1:3000 with the recorded runs"
 	@echo "make dashboard - the finance dashboard on 127.0.0.1:8501"
 	@echo "make lint   - ruff + sqlfluff"
-	@echo "make bench  - on-chain decode and fetch benchmarks (bench/README.md)"
+	@echo "make bench  - on-chain decode/fetch, large-file load and 1,000-file storm benchmarks (bench/README.md)"
 
 # Python environment: uv from PyPI into the venv, then the locked stack.
 $(BIN)/uv:
@@ -80,10 +80,12 @@ dashboard: setup
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
 
-# on-chain benchmarks (not part of `make test`): figures go to bench/results/, see bench/README.md
+# on-chain and file-load benchmarks (not part of `make test`; the storm runs 240 files there, 1,000 here): figures go to bench/results/, see bench/README.md
 bench: setup
 	$(BIN)/python -m bench.onchain_decode --logs 1000000 --sample 20000 --out bench/results/onchain_decode.json
 	$(BIN)/python -m bench.onchain_fetch --transfers 200000 --per-tx 500 --out bench/results/onchain_fetch.json
+	$(BIN)/python -m bench.file_load_memory --mb 200 --out bench/results/file_load_memory_200mb.json
+	USD1INV_STORM_FILES=1000 $(BIN)/python -m pytest tests/unit/files/test_load_storm.py -q
 
 # dbt benchmark (not part of `make test`): full vs incremental `dbt build` of the inventory
 # models (dbt in-process and as the CLI) and of the whole project on a generated 5M-transfer
