@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from demo.anvil import AnvilNode
+from demo.offchain_files import DEMO_PSEUDONYM_KEY, _Writer, read_token_transfers
 from ingestion.config import load_config
 from ingestion.registry import load_registry
 from ingestion.warehouse import connect
@@ -60,6 +61,10 @@ WALLETS = {  # demo ethereum wallets (registry)
     "cold-vault": "0x237b020a13d0c9166373d09c656b0c46390d8fef",
 }
 OUTSIDER = "0x00000000000000000000000000000000000c0ffe"
+# the demo config's Fireblocks vault (a custodian account): wallets pay into it, and its
+# month-end statement (demo/offchain_files.py's writer, cut at the zone's local day end) is
+# loaded by the file ingestion
+VAULT = "0x27268ec448be77fd270199797a26b198bfb8e51f"
 # the whole product run (`usd1inv run`'s path, every mart and check: ~100 s on 2 busy cores) for
 # the zone of the report; the other zones ingest the same way and build the inventory marts
 PRODUCT_RUN_ZONES = ("Pacific/Chatham",)
@@ -95,6 +100,8 @@ def _play(chain: TokenChain) -> list[tuple[int, int]]:
             sender, receiver = senders[n % 4], senders[(n + 1) % 4]
         else:
             sender, receiver = treasury, senders[1 + n % 3]
+        if n % 5 == 4:
+            receiver = VAULT
         chain.transfer(sender, receiver, (n % 7 + 1) * UNIT + n)
         blocks.append((chain.mine(stamp), stamp))
     # the chain goes on past the last day in every zone, deeper than the confirmations
@@ -108,10 +115,20 @@ def _config(folder: Path, zone: str) -> Path:
     path = write_config(folder, reporting_timezone=zone, start_date=START.isoformat())
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["networks"] = [n for n in data["networks"] if n["name"] == "ethereum"]
-    data["wallets"] = [w for w in data["wallets"] if w["address"].lower() in WALLETS.values()]
+    # the file writer needs the omnibus wallet's label; it holds nothing here
+    keep = {*WALLETS, "omnibus-hot"}
+    data["wallets"] = [w for w in data["wallets"] if w["label"] in keep]
     data["risk"] = {}
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def _drop_statement(config_path: Path, w3) -> None:
+    """The vault's month-end statement (only the custodian files of the demo's writer)."""
+    config = load_config(config_path)
+    writer = _Writer(config, read_token_transfers(w3, config.networks[0].token.address), END)
+    writer.write_fireblocks()
+    assert writer.written, "a month end lies in the window"
 
 
 def _run(config_path: Path, zone: str, work: Path):
@@ -153,9 +170,8 @@ def _read(warehouse: Path) -> tuple[list[tuple], list[tuple]]:
             "order by block_number, log_index"
         ).fetchall()
         daily = con.execute(
-            "select as_of_date, location_id, balance_raw, inflow, outflow, balance "
-            "from marts.inventory_daily where location_type = 'wallet' "
-            "order by as_of_date, location_id"
+            "select as_of_date, location_type, location_id, balance_raw, inflow, outflow, "
+            "balance from marts.inventory_daily order by as_of_date, location_id"
         ).fetchall()
     return raw, daily
 
@@ -166,10 +182,12 @@ def runs(tmp_path_factory, monkeypatch_module) -> dict[str, tuple]:
     out = {}
     with AnvilNode(chain_id=31337, timestamp=_midnight(START - timedelta(days=3), "UTC")) as node:
         monkeypatch_module.setenv("USD1INV_RPC_ETHEREUM", node.url)
+        monkeypatch_module.setenv("USD1INV_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
         chain = TokenChain(node.web3(), folder / "build")
         blocks = _play(chain)
         for zone in ZONES:
             config_path = _config(folder / zone.replace("/", "_"), zone)
+            _drop_statement(config_path, node.web3())
             config = _run(config_path, zone, folder / zone.replace("/", "_"))
             raw, daily = _read(config.warehouse_path)
             balance_of = {}
@@ -177,7 +195,7 @@ def runs(tmp_path_factory, monkeypatch_module) -> dict[str, tuple]:
             while day <= END:
                 cut = _midnight(day + timedelta(days=1), zone)
                 block = max(b for b, at in blocks if at < cut)
-                for address in WALLETS.values():
+                for address in (*WALLETS.values(), VAULT):
                     balance_of[(day, address)] = chain.balance_of(address, block)
                 day += timedelta(days=1)
             out[zone] = (raw, daily, balance_of)
@@ -218,8 +236,15 @@ def test_local_days_match_the_chain(runs, zone):
             assert balance == balance_of[(day, address)], (zone, day, address)
             expected_rows[(day, address)] = (balance, inflow / UNIT, outflow / UNIT)
         day += timedelta(days=1)
-    got = {}
-    for as_of, location, balance_raw, inflow, outflow, balance in daily:
+    got, vault = {}, {}
+    for as_of, kind, location, balance_raw, inflow, outflow, balance in daily:
         assert Decimal(balance_raw) / UNIT == balance, (zone, as_of, location)
-        got[(as_of, location.lower())] = (int(balance_raw), inflow, outflow)
+        if kind == "wallet" and location.lower() in WALLETS.values():
+            got[(as_of, location.lower())] = (int(balance_raw), inflow, outflow)
+        elif location == "fireblocks-issuance-vault":
+            vault[as_of] = balance
     assert got == expected_rows, zone
+    # the vault's statement at the end of the local 09-30 is balanceOf at that instant
+    month_end = date(2026, 9, 30)
+    assert vault[month_end] == Decimal(balance_of[(month_end, VAULT)]) / UNIT, zone
+    assert vault[month_end] > 0
