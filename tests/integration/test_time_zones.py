@@ -2,15 +2,21 @@
 
 One anvil chain holds a few weeks of mints and transfers placed one second before, at and one
 second after each zone's local midnights, and across the zones' DST changes (Chatham and
-Auckland on 2026-09-27, Lord Howe's 30-minute change on 2026-10-04). The pipeline
-(`run_pipeline`, what `usd1inv run` calls) runs once per zone, each into its own warehouse, and
-once in UTC. In every zone:
+Auckland on 2026-09-27, Lord Howe's 30-minute change on 2026-10-04), and some payments into
+the demo config's Fireblocks vault, whose month-end statement the demo's file writer drops in
+each zone. Each zone gets its own warehouse: Pacific/Chatham runs the whole product run
+(`run_pipeline`, what `usd1inv run` calls: every mart and check, and the build that failed in
+#14); the others, UTC the reference, run the same Dagster ingestion jobs and a `dbt build` of
+the inventory marts in this process (a whole run takes ~100 s on 2 busy cores). In every zone:
 
-- the raw transfers are the UTC run's, row for row (a zone cuts days, it does not change data);
+- up to the end of the last local day common to all zones, the raw transfers are the UTC
+  run's, row for row (a zone cuts days, it does not change data);
 - each wallet's balance in marts.inventory_daily on local day D is balanceOf at the last block
   before D + 1's local midnight, and the sum of the raw transfers before that instant
   (computed here in Python), exactly;
-- the day's inflow and outflow are the raw transfers inside the local day.
+- the day's inflow and outflow are the raw transfers inside the local day;
+- the vault's balance on the local 09-30 is balanceOf at that local day's end.
+Wall time about 4.5 min.
 
 A second test runs every dbt unit test under far zones, a later start date and a lookback: each
 pins the vars its model reads, so a user's zone cannot fail the build (about 35 s).
