@@ -260,12 +260,7 @@ class FileLoader:
         try:
             self._insert(parsed, landed)
             if not superseded_by and older:
-                self.con.execute(
-                    "update audit.files set status = 'superseded', superseded_by = ? "
-                    "where sha256 in (select unnest(?)) and status = 'loaded'",
-                    [landed.sha256, older],
-                )
-                outcome.superseded = older
+                self._supersede(landed, outcome, older)
             self._record(
                 landed,
                 outcome,
@@ -377,12 +372,7 @@ class FileLoader:
             superseded_by, older = self._supersession(landed, parsed.statement_key)
             outcome.status = "superseded" if superseded_by else "loaded"
             if not superseded_by and older:
-                self.con.execute(
-                    "update audit.files set status = 'superseded', superseded_by = ? "
-                    "where sha256 in (select unnest(?)) and status = 'loaded'",
-                    [landed.sha256, older],
-                )
-                outcome.superseded = older
+                self._supersede(landed, outcome, older)
             self._record(
                 landed,
                 outcome,
@@ -438,6 +428,15 @@ class FileLoader:
             )
         finally:
             self.con.unregister("incoming_file_rows")
+
+    def _supersede(self, landed: LandedFile, outcome: FileOutcome, older: list[str]) -> None:
+        """The files this one replaces (same statement key, dropped earlier) become superseded."""
+        self.con.execute(
+            "update audit.files set status = 'superseded', superseded_by = ? "
+            "where sha256 in (select unnest(?)) and status = 'loaded'",
+            [landed.sha256, older],
+        )
+        outcome.superseded = older
 
     def _record(
         self,
