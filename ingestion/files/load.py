@@ -273,9 +273,7 @@ class FileLoader:
             self.con.execute("commit")
         except Exception as exc:  # only this file's transaction is undone
             self._rollback_quietly()
-            log.warning("inserting %s failed: %s", outcome.path, _error_text(exc))
-            problem = Problem(0, "", None, f"the warehouse refused the rows: {_error_text(exc)}")
-            rejected = FileRejected([problem], parsed.rows_in)
+            rejected = _refused(outcome, exc, parsed.rows_in)
             return self._quarantine(landed, _reset(outcome), data, rejected)
         log.info("%s", outcome.summary())
         return outcome
@@ -385,9 +383,7 @@ class FileLoader:
             self.con.execute("commit")
         except Exception as exc:  # only this file's transaction is undone
             self._rollback_quietly()
-            log.warning("inserting %s failed: %s", outcome.path, _error_text(exc))
-            problem = Problem(0, "", None, f"the warehouse refused the rows: {_error_text(exc)}")
-            rejected = FileRejected([problem], state.rows_in)
+            rejected = _refused(outcome, exc, state.rows_in)
             return self._quarantine(landed, _reset(outcome), b"", rejected, encoding=recorded)
         log.info("%s", outcome.summary())
         return outcome
@@ -512,6 +508,13 @@ def name_problem(path: Path) -> str | None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         return "the file name (or its folder's) holds control characters; rename it"
     return None
+
+
+def _refused(outcome: FileOutcome, exc: Exception, rows_in: int) -> FileRejected:
+    """The warehouse refused a file's rows (its transaction is rolled back): the real error."""
+    log.warning("inserting %s failed: %s", outcome.path, _error_text(exc))
+    problem = Problem(0, "", None, f"the warehouse refused the rows: {_error_text(exc)}")
+    return FileRejected([problem], rows_in)
 
 
 def _error_text(exc: BaseException) -> str:

@@ -96,6 +96,17 @@ def check_encoding(path: Path) -> str:
 SHOWN_NAME_CHARS = 40  # a header name echoed in a rejection is cut to this length
 
 
+def _missing_columns(header: list[str], missing, delimiter: str, first_cell: str) -> Problem:
+    """The problem of a header without the layout's columns: what it has, and a delimiter hint."""
+    found = ", ".join(shown_name(h) for h in header[:12])
+    hint = ""
+    if len(header) == 1 and delimiter != "\t" and "\t" in first_cell:
+        hint = " (the file is tab-delimited)"
+    elif len(header) == 1:
+        hint = f" (no {delimiter!r} delimiter found in the header)"
+    return Problem(0, "", None, f"header lacks column(s) {missing}; found {found}{hint}")
+
+
 def shown_name(name: str) -> str:
     """A header name as a rejection may show it: cut short, control characters escaped, so a
     file that is not in the expected layout never has its content copied into the audit."""
@@ -198,15 +209,7 @@ def read_csv(
         f"{p}…)" for p in prefixes if p not in index
     ]
     if missing:
-        found = ", ".join(shown_name(h) for h in header[:12])
-        hint = ""
-        if len(header) == 1 and delimiter != "\t" and "\t" in records[0][0]:
-            hint = " (the file is tab-delimited)"
-        elif len(header) == 1:
-            hint = f" (no {delimiter!r} delimiter found in the header)"
-        problems.append(
-            Problem(0, "", None, f"header lacks column(s) {missing}; found {found}{hint}")
-        )
+        problems.append(_missing_columns(header, missing, delimiter, records[0][0]))
     if problems:
         raise FileRejected(problems, rows_in)
     rows: list[tuple[int, list[str]]] = []
@@ -286,15 +289,7 @@ def stream_csv(
         index.setdefault(name, i)
     missing = [c for c in required if c not in index]
     if missing:
-        found = ", ".join(shown_name(h) for h in header[:12])
-        hint = ""
-        if len(header) == 1 and delimiter != "\t" and "\t" in first[0]:
-            hint = " (the file is tab-delimited)"
-        elif len(header) == 1:
-            hint = f" (no {delimiter!r} delimiter found in the header)"
-        problems.append(
-            Problem(0, "", None, f"header lacks column(s) {missing}; found {found}{hint}")
-        )
+        problems.append(_missing_columns(header, missing, delimiter, first[0]))
     if problems:
         raise FileRejected(problems, sum(1 for _ in stream))
 
