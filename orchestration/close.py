@@ -24,7 +24,7 @@ def _last_full_month(now: datetime, tz) -> str:
     return last_full_month(now.astimezone(tz).date() - timedelta(days=1)).name
 
 
-@dg.op(pool="warehouse", description="Snapshot the period's marts into audit, write its pack.")
+@dg.op(description="Snapshot the period's marts into audit, write its pack.")
 def close_period_op(
     context: dg.OpExecutionContext,
     config: ClosePeriodConfig,

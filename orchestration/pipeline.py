@@ -33,7 +33,7 @@ telemetry:
   enabled: false
 concurrency:
   pools:
-    default_limit: 1   # DuckDB has one writer: runs that write the warehouse take turns
+    default_limit: 1   # unused: steps that write the warehouse take its OS lock (runlock.py)
 """
 
 

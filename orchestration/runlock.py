@@ -1,12 +1,21 @@
-"""One pipeline at a time per warehouse, and no run waiting silently on a dead run.
+"""One writer at a time per warehouse, however a run is launched, and no run waiting silently
+on a dead run.
 
-Dagster's `warehouse` pool (one slot: DuckDB has one writer) is claimed in the instance's
-storage. A run killed with SIGKILL (OOM, reboot, a kill) never gives its slot back, and every
-later run would log "Step blocked by limit for pool warehouse" and wait forever, printing
-nothing. So before its runs the pipeline takes an OS lock (`fcntl.flock` on
-`<warehouse>.lock`), which the OS drops when its process dies. Holding it, no other usd1inv
-process of this warehouse is alive: a run started by usd1inv (tagged with `RUN_TAG`) that still
-holds or waits for a slot is dead; its slots are freed and the run is marked failed, naming it.
+The exclusion is an OS lock (`fcntl.flock` on `<warehouse>.lock`), which the OS drops when its
+process dies (SIGKILL, OOM, reboot): nothing is left claimed by a dead run. It is taken
+- by `usd1inv run`, `backfill`, `close` and `demo` (`warehouse_lock`, `hold`) around all their
+  runs and the close pack;
+- by every step that uses the `warehouse` resource (orchestration/defs/resources.py), so runs
+  launched from the Dagster UI, its schedules and sensors (`usd1inv dev`, `make dev`) and the
+  `close_period` job wait for a CLI run and for each other, step by step. The CLI executes its
+  runs in its own process, where the lock is re-entrant (`_HELD`), so they never wait for it.
+Dagster's concurrency pools are not used for this: a step holding a pool slot while it waits
+for the lock, and a CLI run holding the lock while it waits for that slot, would wait forever.
+
+Holding the lock, no other usd1inv process of this warehouse is alive: a run started by
+usd1inv (tagged with `RUN_TAG`) of another process that is still unfinished, or that holds a
+pool slot (instances from before the lock), is dead; it is marked failed (its slots freed),
+naming it.
 
 When another live process holds the lock, the lock file says which (pid, command, current run)
 and this one waits, saying so every `report_every` seconds, or fails after `timeout` seconds
@@ -27,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from ingestion.config import ConfigError
 
@@ -111,16 +120,25 @@ def _holder(path: Path) -> str:
 
 
 def free_dead_runs(instance: DagsterInstance, alive: Callable[[str], bool]) -> list[str]:
-    """Free the pool slots of the runs that hold or wait for one and are not alive; mark those
-    runs failed. Returns their ids."""
+    """Mark failed the runs usd1inv started that are unfinished or hold or wait for a pool slot
+    and are not alive; free their slots. Returns their ids."""
     storage = instance.event_log_storage
+    with_slots = set(storage.get_concurrency_run_ids())
+    unfinished = {
+        run.run_id
+        for run in instance.get_runs(filters=RunsFilter(statuses=list(UNFINISHED)), limit=500)
+        if RUN_TAG in run.tags
+    }
     freed = []
-    for run_id in sorted(storage.get_concurrency_run_ids()):
+    for run_id in sorted(with_slots | unfinished):
         if alive(run_id):
             continue
-        storage.free_concurrency_slots_for_run(run_id)
         run = instance.get_run_by_id(run_id)
-        tell(f"run {run_id} ({run.job_name if run else '?'}) is dead: freed its warehouse slot")
+        if run_id in with_slots:
+            storage.free_concurrency_slots_for_run(run_id)
+            tell(f"run {run_id} ({run.job_name if run else '?'}) is dead: freed its warehouse slot")
+        else:
+            tell(f"run {run_id} ({run.job_name if run else '?'}) is dead: marked failed")
         if run is not None and run.status in UNFINISHED:
             instance.report_run_failed(
                 run, "The process running it died (killed?): marked failed by usd1inv."
@@ -153,18 +171,26 @@ def _alive_given_lock(instance: DagsterInstance) -> Callable[[str], bool]:
     return alive
 
 
+_HELD: dict[Path, WarehouseLock] = {}  # the locks this process holds, by lock file
+
+
 @contextlib.contextmanager
-def warehouse_lock(
+def hold(
     warehouse: Path,
-    instance: DagsterInstance,
     *,
     timeout: float | None = None,
     report_every: float = 15.0,
     poll: float = 0.5,
 ) -> Iterator[WarehouseLock]:
-    """Hold the warehouse's OS lock (waiting for a live holder), free dead runs' slots."""
+    """Hold the warehouse's OS lock, waiting (and saying so) while another live process holds
+    it. Re-entrant within a process: `usd1inv run` holds it around its runs, and the runs it
+    executes in its own process (`execute_in_process`) take it again through the `warehouse`
+    resource; a second `flock` on a new descriptor would wait for the process itself."""
     timeout = _timeout_from_env() if timeout is None else timeout
-    path = lock_path(warehouse)
+    path = lock_path(warehouse).resolve()
+    if path in _HELD:
+        yield _HELD[path]
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until the block ends
     lock = None
@@ -189,12 +215,27 @@ def warehouse_lock(
                     )
                     first, last_report = False, time.monotonic()
                 time.sleep(poll)
-        lock = WarehouseLock(path, handle)
-        free_dead_runs(instance, _alive_given_lock(instance))
+        lock = _HELD[path] = WarehouseLock(path, handle)
         yield lock
     finally:
         if lock is not None:
+            _HELD.pop(path, None)
             with contextlib.suppress(OSError, ValueError):
                 handle.seek(0)
                 handle.truncate()
         handle.close()  # drops the lock
+
+
+@contextlib.contextmanager
+def warehouse_lock(
+    warehouse: Path,
+    instance: DagsterInstance,
+    *,
+    timeout: float | None = None,
+    report_every: float = 15.0,
+    poll: float = 0.5,
+) -> Iterator[WarehouseLock]:
+    """Hold the warehouse's OS lock (waiting for a live holder), free dead runs' slots."""
+    with hold(warehouse, timeout=timeout, report_every=report_every, poll=poll) as lock:
+        free_dead_runs(instance, _alive_given_lock(instance))
+        yield lock

@@ -112,39 +112,47 @@ def close(
     """Close a period: run its days and checks, snapshot its marts with a content hash into
     `audit`, and write its close pack (Excel, CSV, PDF). A closed period is never changed:
     closing again needs --reopen and a --reason; --diff shows what moved since the close."""
+    from orchestration.runlock import hold
     from reporting.close.render import close_and_render
     from reporting.close.render import diff as period_diff
     from reporting.publish import read_snapshot_info
 
     cfg, chosen = _load(config, period)
-    try:
-        if diff:
+    if diff:
+        try:
             closed, changes = period_diff(cfg.warehouse_path, chosen)
-            _print_diff(chosen, closed.close_id, changes)
+        except CloseError as exc:
+            _fail(str(exc))
             return
-        if reopen and not (reason or "").strip():
-            _fail("--reopen needs --reason: say why the closed period is reopened")
-        _refuse_if_closed(cfg, chosen, reopen)
-        if run:
-            run_id, checks = _run_period(config, cfg, chosen, verbose)
-        else:
-            info = read_snapshot_info(cfg.data_dir)
-            run_id, checks = (info["run_id"] if info else None), None
-        closed, files = close_and_render(
-            cfg.warehouse_path,
-            cfg.reports_dir,
-            chosen,
-            run_id=run_id,
-            checks=checks,
-            reopen_reason=reason.strip() if reopen and reason else None,
-            allow_incomplete=allow_incomplete,
-            reporting_timezone=cfg.reporting_timezone,
-        )
-    except CloseError as exc:
-        _fail(str(exc))
+        _print_diff(chosen, closed.close_id, changes)
         return
-    if (cfg.data_dir / "published").exists():
-        _publish(cfg)
+    if reopen and not (reason or "").strip():
+        _fail("--reopen needs --reason: say why the closed period is reopened")
+    # the run, the close, its pack and the publish under the warehouse's lock: no Dagster run
+    # or other usd1inv writes the warehouse meanwhile (re-entrant for the run it makes)
+    with hold(cfg.warehouse_path):
+        try:
+            _refuse_if_closed(cfg, chosen, reopen)
+            if run:
+                run_id, checks = _run_period(config, cfg, chosen, verbose)
+            else:
+                info = read_snapshot_info(cfg.data_dir)
+                run_id, checks = (info["run_id"] if info else None), None
+            closed, files = close_and_render(
+                cfg.warehouse_path,
+                cfg.reports_dir,
+                chosen,
+                run_id=run_id,
+                checks=checks,
+                reopen_reason=reason.strip() if reopen and reason else None,
+                allow_incomplete=allow_incomplete,
+                reporting_timezone=cfg.reporting_timezone,
+            )
+        except CloseError as exc:
+            _fail(str(exc))
+            return
+        if (cfg.data_dir / "published").exists():
+            _publish(cfg)
     typer.echo(f"Closed {closed.period} as {closed.close_id} (content hash {closed.content_hash})")
     _print_pack(files)
 

@@ -19,7 +19,6 @@ def build_publish_assets(dbt_assets: list[AssetsDefinition]) -> list[AssetsDefin
         deps=mart_keys,
         group_name="publish",
         kinds={"duckdb", "parquet"},
-        pool="warehouse",
         description=(
             "A read-only copy of every mart (and the audit tables readers need) in "
             "<data_dir>/published/snapshot.duckdb, swapped in atomically, plus one Parquet file "

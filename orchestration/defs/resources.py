@@ -7,13 +7,15 @@ its URL, and the URL is read from the environment only when a client is made, ne
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from ingestion.config import Config, load_config
 from ingestion.onchain.rpc import RpcClient
 from ingestion.warehouse import connect
+from orchestration.runlock import hold
 
 
 class InventoryConfig(ConfigurableResource):
@@ -27,9 +29,19 @@ class InventoryConfig(ConfigurableResource):
 
 
 class Warehouse(ConfigurableResource):
-    """The DuckDB warehouse file. One writer at a time: runs share the `warehouse` pool."""
+    """The DuckDB warehouse file. One writer at a time: a step that uses it holds the
+    warehouse's OS lock while it runs (orchestration/runlock.py), however its run was launched
+    (Dagster UI, schedule, sensor, `usd1inv run`, which already holds it in the same process)."""
 
     path: str
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator["Warehouse"]:
+        with hold(Path(self.path)) as lock:
+            run = context.dagster_run
+            if run is not None:  # named in the lock file for a run that waits
+                lock.running(run.job_name, run.run_id)
+            yield self
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

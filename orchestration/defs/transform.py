@@ -117,7 +117,6 @@ def build_dbt_assets(config: Config) -> list:
         manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=InventoryDbtTranslator(),
-        pool="warehouse",
     )
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         os.environ["USD1INV_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml

@@ -66,3 +66,26 @@ def test_jobs_and_schedules():
     assert defs.resolve_job_def("build_marts") is not None
     names = {s.name for s in defs.schedules}
     assert {"hourly_onchain", "hourly_marts"} <= names
+
+
+def test_every_step_that_writes_the_warehouse_takes_its_lock():
+    """The warehouse is written by one process at a time through the `warehouse` resource's OS
+    lock (orchestration/runlock.py), not a concurrency pool: a step holding a pool slot while it
+    waits for the lock and a CLI run holding the lock while it waits for the slot would wait for
+    each other forever."""
+    from orchestration.close import close_period_job
+
+    defs, _ = _graph()
+    writes = {"raw", "staging", "intermediate", "marts", "published"}
+    nodes = [
+        (assets.node_def, assets.keys)
+        for assets in defs.assets
+        if any(key.path[0] in writes for key in assets.keys)
+    ]
+    nodes.append((close_period_job.graph.node_defs[0], set()))
+    # the Great Expectations checks append their failures to audit
+    nodes += [(checks.node_def, set(checks.check_keys)) for checks in defs.asset_checks]
+    assert len(nodes) > 5
+    for node, keys in nodes:
+        assert "warehouse" in node.required_resource_keys, (node.name, keys)
+        assert node.pool is None, node.name

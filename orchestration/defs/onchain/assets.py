@@ -65,7 +65,6 @@ def build_onchain_assets(config: Config) -> list:
         name="onchain_transfers",
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
-        pool="warehouse",
     )
     def onchain_transfers(
         context: AssetExecutionContext, inventory_config: InventoryConfig, warehouse: Warehouse
