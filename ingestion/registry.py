@@ -10,6 +10,7 @@ import duckdb
 
 from ingestion.config import Config
 from ingestion.contract_locations import load_contract_locations
+from ingestion.counterparties import load_counterparties
 from ingestion.reconciliation_config import load_reconciliation_config
 from ingestion.risk_config import load_risk_config
 
@@ -46,6 +47,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         risk_counts = load_risk_config(con, config)  # raw.registry_* of `risk:`
         comparisons = load_reconciliation_config(con, config)  # `reconciliation:`
         contracts = load_contract_locations(con, config)  # `contract_locations:`
+        counterparties = load_counterparties(con, config)  # `counterparties:`
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -57,4 +59,5 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         **risk_counts,
         "reconciliation_comparisons": comparisons,
         "contract_locations": contracts,
+        "counterparties": counterparties,
     }

@@ -3,6 +3,7 @@
 usd1inv run --config my.yml --from 2026-10-01 --to 2026-10-31
 usd1inv demo            # local chain + scenario + the same pipeline, on the embedded config
 usd1inv dev --config my.yml   # the Dagster UI on 127.0.0.1, with the runs recorded so far
+usd1inv breaks list --config my.yml   # the break register (assign, note, resolve, write-off)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import typer
 
 from ingestion.config import ConfigError, load_config
-from usd1inv import close_commands, onchain_commands
+from usd1inv import breaks_commands, close_commands, onchain_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -157,6 +158,8 @@ app.command("import-transfers")(onchain_commands.import_transfers)
 # period-end close: usd1inv close / usd1inv report (usd1inv/close_commands.py)
 app.command("close")(close_commands.close)
 app.command("report")(close_commands.report)
+# the break register: usd1inv breaks list|show|assign|note|resolve|write-off (breaks_commands.py)
+app.add_typer(breaks_commands.app, name="breaks")
 
 
 @app.command()

@@ -15,6 +15,8 @@ REGISTRY_TABLES = {
     "registry_reconciliation_comparisons": "Tolerance, max break age and in-transit window "
     "per reconciliation comparison (reconciliation:).",
     "registry_contract_locations": "Registry wallets whose balance is locked in a contract.",
+    "registry_counterparties": "Known external addresses: the counterparty allow-list "
+    "(counterparties:).",
 }
 REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
 
@@ -30,7 +32,6 @@ REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
         for table, text in REGISTRY_TABLES.items()
     ],
     name="registry",
-    pool="warehouse",
 )
 def registry(inventory_config: InventoryConfig, warehouse: Warehouse):
     """Rewrite the registry tables from the validated configuration file."""
