@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ingestion.contract_locations import ContractLocation, check_contract_locations
+from ingestion.counterparties import Counterparty, check_counterparties
 from ingestion.files.config import FilesConfig
 from ingestion.quality_config import QualityConfig
 from ingestion.reconciliation_config import ReconciliationConfig
@@ -157,6 +158,7 @@ class Config(_Strict):
     quality: QualityConfig = QualityConfig()  # quality suites' thresholds (quality_config.py)
     reconciliation: ReconciliationConfig = ReconciliationConfig()  # reconciliation_config.py
     contract_locations: list[ContractLocation] = []  # locked in a contract (contract_locations.py)
+    counterparties: list[Counterparty] = []  # known external addresses (counterparties.py)
     risk: RiskConfig = RiskConfig()  # limits, withdrawal shock, health (ingestion/risk_config.py)
 
     # Set by load_config: the folder relative paths are resolved against.
@@ -216,6 +218,7 @@ class Config(_Strict):
         check_contract_locations(
             self.contract_locations, [(w.network, w.address) for w in self.wallets]
         )
+        check_counterparties(self.counterparties, self.network_names, self.own_addresses)
         return self
 
     # ---- derived paths -------------------------------------------------------------------
@@ -259,6 +262,16 @@ class Config(_Strict):
     @property
     def network_names(self) -> list[str]:
         return [n.name for n in self.networks]
+
+    @property
+    def own_addresses(self) -> set[tuple[str, str]]:
+        """(network, lower-case address) of every registry wallet and every custodian or
+        exchange account address."""
+        own = {(w.network, w.address) for w in self.wallets}
+        for account in (*self.files.custodian_accounts, *self.files.exchange_accounts):
+            if account.address:
+                own.add((account.network, account.address.lower()))
+        return own
 
     def wallets_on(self, network: str) -> list[Wallet]:
         return [w for w in self.wallets if w.network == network]

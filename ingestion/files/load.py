@@ -40,8 +40,26 @@ import pyarrow as pa
 
 from ingestion.config import Config, ConfigError
 from ingestion.files.adapters import ParseContext, Parsed
-from ingestion.files.custodians import bitgo, canonical, coinbase_prime, fireblocks
-from ingestion.files.exchanges import binance, coinbase, kraken
+from ingestion.files.custodians import (
+    anchorage,
+    bitgo,
+    canonical,
+    coinbase_prime,
+    copper,
+    fireblocks,
+    fordefi,
+)
+from ingestion.files.exchanges import (
+    balances,
+    binance,
+    bitstamp,
+    coinbase,
+    coinbase_exchange,
+    gemini,
+    kraken,
+    mapped,
+    okx,
+)
 from ingestion.files.landing import LandedFile, scan
 from ingestion.files.ledger import internal
 from ingestion.files.prices import coingecko, coinmarketcap
@@ -69,6 +87,15 @@ PARSERS: dict[str, Callable[[bytes, ParseContext], Parsed]] = {
     "kraken": kraken.parse,
     "coinbase": coinbase.parse,
     "binance": binance.parse,
+    "bitstamp": bitstamp.parse,
+    "gemini": gemini.parse,
+    "okx": okx.parse,
+    "coinbase_exchange": coinbase_exchange.parse,
+    "mapped_exchange": mapped.parse,
+    "canonical_balances": balances.parse,
+    "anchorage": anchorage.parse,
+    "copper": copper.parse,
+    "fordefi": fordefi.parse,
     "internal_ledger": internal.parse,
     "coingecko": coingecko.parse,
     "coinmarketcap": coinmarketcap.parse,
@@ -77,7 +104,7 @@ PARSERS: dict[str, Callable[[bytes, ParseContext], Parsed]] = {
 # the file's one transaction (issue #14): memory stays bounded whatever the file's size
 STREAMS = {"internal_ledger": internal.stream}
 # columns whose values are personal data: never copied into a quarantine report
-PERSONAL_COLUMNS = {"internal_ledger": internal.PERSONAL}
+PERSONAL_COLUMNS = {"internal_ledger": internal.PERSONAL, "fordefi": fordefi.PERSONAL}
 REDACTED = "<personal data, not stored>"
 
 
@@ -562,8 +589,9 @@ def _text(value: object) -> str | None:
 
 
 def load_registry_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> int:
-    """Replace raw.registry_accounts and raw.registry_price_sources from the configuration,
-    and the valuation tables (ingestion.valuation.load_valuation_config) with them."""
+    """Replace raw.registry_accounts, raw.registry_opening_balances and
+    raw.registry_price_sources from the configuration, and the valuation tables
+    (ingestion.valuation.load_valuation_config) with them."""
     files = config.files
     rows = [
         (a.id, "custodian", a.provider, a.external_id, a.entity, a.ownership, a.network,
@@ -577,6 +605,11 @@ def load_registry_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> in
         (a.id, "ledger", None, None, a.entity, a.owner_type, None, None, None, a.location_id)
         for a in files.ledger_accounts
     ]  # fmt: skip
+    openings = [
+        (a.id, o.asset, o.as_of, str(o.amount), o.source)
+        for a in files.exchange_accounts
+        for o in a.opening_balances
+    ]
     prices = [
         (s.source, s.asset, s.source == files.prices.principal_source) for s in files.prices.series
     ]
@@ -585,6 +618,13 @@ def load_registry_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> in
     try:
         con.execute("delete from raw.registry_accounts")
         con.execute("delete from raw.registry_price_sources")
+        con.execute("delete from raw.registry_opening_balances")
+        if openings:  # the amount as text, cast by DuckDB: exact
+            con.executemany(
+                "insert into raw.registry_opening_balances "
+                "values (?, ?, ?, cast(? as decimal(38, 18)), ?)",
+                openings,
+            )
         if rows:
             con.executemany(
                 "insert into raw.registry_accounts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows

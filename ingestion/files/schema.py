@@ -93,6 +93,20 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("tx_hash", "varchar"),
         ("address", "varchar"),
     ],
+    # an exchange account's balance per asset as of a time (a venue's balances export or a
+    # canonical balances CSV): the anchor for layouts without a running balance
+    "exchange_balances": [
+        ("source", "varchar not null"),
+        ("adapter", "varchar not null"),
+        ("venue", "varchar not null"),
+        ("account_id", "varchar not null"),
+        ("asset", "varchar not null"),
+        ("venue_asset", "varchar not null"),
+        ("as_of", "timestamptz not null"),
+        ("balance", f"{TOKEN} not null"),  # total: available + locked
+        ("available", TOKEN),
+        ("locked", TOKEN),  # in orders, staked or otherwise not withdrawable
+    ],
     # the operator's own books; customers appear only as a keyed pseudonym
     "ledger_entries": [
         ("source", "varchar not null"),
@@ -146,6 +160,15 @@ create table if not exists raw.registry_accounts (
     purpose varchar,
     address varchar,
     location_id varchar
+);
+-- files.exchange_accounts[].opening_balances: configured anchors of exchange positions
+create table if not exists raw.registry_opening_balances (
+    account_id varchar not null,
+    asset varchar not null,
+    as_of timestamptz not null,
+    amount decimal(38, 18) not null,
+    source_note varchar not null,
+    primary key (account_id, asset, as_of)
 );
 create table if not exists raw.registry_price_sources (
     source varchar not null,

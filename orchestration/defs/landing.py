@@ -31,6 +31,7 @@ from orchestration.defs.resources import InventoryConfig, Warehouse
 
 FILE_REGISTRY_KEYS = [
     AssetKey(["raw", "registry_accounts"]),
+    AssetKey(["raw", "registry_opening_balances"]),
     AssetKey(["raw", "registry_price_sources"]),
     AssetKey(["raw", "valuation_price_sources"]),
     AssetKey(["raw", "valuation_policies"]),
@@ -39,7 +40,7 @@ FILE_REGISTRY_KEYS = [
 # kind -> (op name, raw tables it writes)
 FILE_KINDS: dict[str, tuple[str, list[str]]] = {
     "custodian": ("custodian_files", ["custodian_balances", "custodian_movements"]),
-    "exchange": ("exchange_files", ["exchange_entries"]),
+    "exchange": ("exchange_files", ["exchange_entries", "exchange_balances"]),
     "ledger": ("ledger_files", ["ledger_entries"]),
     "prices": ("price_files", ["prices"]),
 }
@@ -71,7 +72,6 @@ def file_assets(kind: str, descriptions: dict[str, str]):
             for table in tables
         ],
         name=op_name,
-        pool="warehouse",
         can_subset=False,
     )
     def _assets(
@@ -134,6 +134,13 @@ def build_file_registry():
                 kinds={"python", "duckdb"},
             ),
             AssetSpec(
+                AssetKey(["raw", "registry_opening_balances"]),
+                description="Configured anchors of exchange positions "
+                "(files.exchange_accounts[].opening_balances): amount, asset, as-of, source.",
+                group_name="registry",
+                kinds={"python", "duckdb"},
+            ),
+            AssetSpec(
                 AssetKey(["raw", "registry_price_sources"]),
                 description="Price series per source and asset; is_principal marks the "
                 "principal market (files.prices.principal_source).",
@@ -163,7 +170,6 @@ def build_file_registry():
             ),
         ],
         name="file_registry",
-        pool="warehouse",
     )
     def file_registry(inventory_config: InventoryConfig, warehouse: Warehouse):
         with warehouse.connect() as con:

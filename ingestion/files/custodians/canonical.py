@@ -13,7 +13,6 @@ all mapped, ``balance = available + pending + frozen + locked`` must hold exactl
 from __future__ import annotations
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from ingestion.files.adapters import (
     ParseContext,
@@ -23,48 +22,29 @@ from ingestion.files.adapters import (
     parse_cell,
     statement_key,
 )
-from ingestion.files.problems import FileRejected, Problem, RowErrors
-from ingestion.files.text import decode, read_csv
-from ingestion.files.values import NumberStyle, parse_decimal, parse_format, parse_iso
+from ingestion.files.layouts import number_style, read_layout_csv, time_parser
+from ingestion.files.problems import RowErrors
+from ingestion.files.values import parse_decimal
 
 PARTS = ("available", "pending", "frozen", "locked")
 
 
 def parse(data: bytes, ctx: ParseContext) -> Parsed:
     layout = ctx.config.files.layout(ctx.source.layout or "")
-    decoded = decode(data)
-    if layout.encoding == "utf-16" and decoded.encoding != "utf-16":
-        raise FileRejected(
-            [Problem(0, "", None, f"layout {layout.name} expects UTF-16 (with a BOM)")]
-        )
-    if layout.encoding == "utf-8" and decoded.encoding == "utf-16":
-        raise FileRejected(
-            [Problem(0, "", None, f"layout {layout.name} expects UTF-8, got UTF-16")]
-        )
     cols = layout.columns
-    # every column the layout maps must be in the file: a missing one is not "no value"
-    table = read_csv(decoded, delimiter=layout.delimiter, required=list(cols.values()))
+    table = read_layout_csv(data, layout, list(cols.values()))
     rows_in = len(table.rows)
     if not table.rows:
         raise empty_file()
-    style = NumberStyle(
-        thousands=layout.thousands_separator,
-        parentheses=layout.negative_parentheses,
-        exponent=layout.scientific_notation,
-    )
-    tz = ZoneInfo(layout.timezone) if layout.timezone else None
+    style = number_style(layout)
+    when = time_parser(layout)
     errors = RowErrors()
     rows, accounts, times = [], set(), []
     seen: dict[tuple, int] = {}
     for n, cells in table.rows:
         get = lambda f, cells=cells: table.get(cells, cols[f])  # noqa: E731
         account = ctx.custodian_account(errors, n, cols["account"], get("account"))
-        if layout.timestamp_format == "iso":
-            as_of = parse_cell(errors, n, cols["as_of"], get("as_of"), parse_iso, tz)
-        else:
-            as_of = parse_cell(
-                errors, n, cols["as_of"], get("as_of"), parse_format, layout.timestamp_format, tz
-            )
+        as_of = parse_cell(errors, n, cols["as_of"], get("as_of"), when)
         balance = parse_cell(errors, n, cols["balance"], get("balance"), parse_decimal, style)
         parts = {
             f: optional_cell(errors, n, cols[f], get(f), parse_decimal, style)

@@ -1,4 +1,23 @@
-"""Binance crypto deposit / withdrawal history (CSV), v1 and v2 layouts.
+"""Binance crypto deposit / withdrawal history (CSV), v1 and v2 layouts, and the Transaction
+History statement; the layout is told by the header.
+
+Statement (FORMATS.md §2.4): ``User_ID, UTC_Time, Account, Operation, Coin, Change, Remark``
+(``User_ID`` absent in some files). One row per balance change, ``Change`` signed, times UTC
+(``YYYY-MM-DD HH:MM:SS``), no running balance, no entry id, no tx hash. Each ``Account``
+(Spot, Funding, USD-MFutures, ...) is a wallet of its own: a row's account is the
+``files.exchange_accounts`` entry of venue binance whose ``sub_account`` is the row's
+``Account`` (and whose ``external_id`` is the row's ``User_ID`` when both are given; with a
+landing ``account``, one of that account's login). A row of a wallet no account names rejects
+the file, naming the wallet. ``Operation`` -> entry type: deposits (Deposit, Fiat Deposit),
+withdrawals (Withdraw, Fiat Withdraw, Send), trades (Buy, Sell, Transaction Buy / Spend / Sold /
+Revenue / Related, Binance Convert, Small assets exchange BNB, Large OTC trading), fees (Fee,
+Transaction Fee, Funding Fee: their own rows, negative), transfers between wallets (any
+operation naming a transfer, Simple Earn subscriptions and redemptions), anything else other.
+The entry id is a hash of the row's cells (numbered when identical rows repeat), so the
+same row in two overlapping exports is one entry; ``ref_id`` is the row's time (the legs of a
+trade share it).
+
+Deposit / withdrawal history:
 
 Layout (FORMATS.md §2.4): v2 deposits ``Date(UTC+0), Coin, Network, Amount, Address, TXID,
 Status``, v2 withdrawals the same with ``Fee`` after ``Amount``; v1 ``Date(UTC), Coin, Network,
@@ -17,11 +36,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC
 
 from ingestion.files.adapters import (
     ParseContext,
     Parsed,
+    content_id,
     empty_file,
+    exchange_entry,
     hex_hash,
     optional_cell,
     parse_cell,
@@ -29,12 +51,13 @@ from ingestion.files.adapters import (
 )
 from ingestion.files.problems import CellError, FileRejected, Problem, RowErrors
 from ingestion.files.text import decode, read_csv
-from ingestion.files.values import offset_from_label, parse_decimal, parse_format
+from ingestion.files.values import NumberStyle, offset_from_label, parse_decimal, parse_format
 
 REQUIRED = ["Coin", "Amount", "Address", "TXID", "Status"]
 OPTIONAL = ["Network", "Fee", "TransactionFee", "SourceAddress", "PaymentID"]
 DATE_PREFIX = "Date("
 FINAL = {"completed"}
+EXPONENT = NumberStyle(exponent=True)  # statement cells such as 1E-8 (tiny dust changes)
 
 
 def _time(text: str | None, tz):
@@ -64,9 +87,94 @@ def _direction(ctx: ParseContext, rows_in: int) -> str:
     )
 
 
-def parse(data: bytes, ctx: ParseContext) -> Parsed:
+STATEMENT_REQUIRED = ["UTC_Time", "Account", "Operation", "Coin", "Change"]
+STATEMENT_OPTIONAL = ["User_ID", "Remark"]
+OPERATIONS = {
+    "deposit": "deposit", "fiat deposit": "deposit", "crypto deposit": "deposit",
+    "withdraw": "withdrawal", "fiat withdraw": "withdrawal", "fiat withdrawal": "withdrawal",
+    "send": "withdrawal",
+    "buy": "trade", "sell": "trade", "transaction buy": "trade", "transaction spend": "trade",
+    "transaction sold": "trade", "transaction revenue": "trade", "transaction related": "trade",
+    "binance convert": "trade", "small assets exchange bnb": "trade",
+    "large otc trading": "trade",
+    "fee": "fee", "transaction fee": "fee", "funding fee": "fee",
+    "simple earn flexible subscription": "transfer",
+    "simple earn flexible redemption": "transfer",
+    "simple earn locked subscription": "transfer", "simple earn locked redemption": "transfer",
+}  # fmt: skip
+
+
+def _operation(operation: str) -> str:
+    key = operation.strip().lower()
+    if key in OPERATIONS:
+        return OPERATIONS[key]
+    if "transfer" in key:
+        return "transfer"  # Transfer Between Main and Funding Wallet, transfer_in, ...
+    return "other"
+
+
+def _is_statement(decoded) -> bool:
+    first = next((line for line in decoded.text.splitlines() if line.strip()), "")
+    cells = {c.strip().strip('"') for c in first.split(",")}
+    return {"Operation", "Change"} <= cells
+
+
+def _parse_statement(decoded, ctx: ParseContext) -> Parsed:
     table = read_csv(
-        decode(data),
+        decoded, delimiter=",", required=STATEMENT_REQUIRED, optional=STATEMENT_OPTIONAL
+    )
+    rows_in = len(table.rows)
+    if not table.rows:
+        raise empty_file()
+    errors = RowErrors()
+    rows, accounts, times = [], set(), []
+    occurrences: dict[str, int] = {}
+    for n, cells in table.rows:
+        get = lambda c, cells=cells: table.get(cells, c)  # noqa: E731
+        wallet = (get("Account") or "").strip()
+        if not wallet:
+            errors.add(n, "Account", "", "empty")
+            account = None
+        else:
+            account = ctx.exchange_wallet_account(errors, n, "Account", get("User_ID"), wallet)
+        when = parse_cell(errors, n, "UTC_Time", get("UTC_Time"), _time, UTC)
+        change = parse_cell(errors, n, "Change", get("Change"), parse_decimal, EXPONENT)
+        operation = (get("Operation") or "").strip()
+        coin = (get("Coin") or "").strip()
+        if not operation:
+            errors.add(n, "Operation", "", "empty")
+        if not coin:
+            errors.add(n, "Coin", "", "empty")
+        if None in (account, when, change) or not operation or not coin:
+            continue
+        accounts.add(account.id)
+        times.append(when)
+        rows.append(
+            exchange_entry(
+                ctx,
+                n,
+                account,
+                entry_id=content_id([c.strip() for c in cells], occurrences),
+                ref_id=when.isoformat(),
+                entry_type=_operation(operation),
+                venue_type=operation,
+                venue_subtype=wallet,
+                asset=ctx.asset(coin),
+                venue_asset=coin,
+                amount=change,
+                occurred_at=when,
+            )
+        )
+    errors.raise_if_any(rows_in)
+    return Parsed("exchange_entries", rows, statement_key(ctx, accounts, times), rows_in)
+
+
+def parse(data: bytes, ctx: ParseContext) -> Parsed:
+    decoded = decode(data)
+    if _is_statement(decoded):
+        return _parse_statement(decoded, ctx)
+    table = read_csv(
+        decoded,
         delimiter=",",
         required=REQUIRED,
         optional=OPTIONAL,

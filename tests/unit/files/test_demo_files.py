@@ -126,6 +126,7 @@ def test_demo_files_carry_the_planted_faults(demo_setup):
     # a Kraken withdrawal on 31 October (local) that is not on chain by the month end
     in_transit = con.execute(
         "select amount, occurred_at from raw.exchange_entries where entry_type = 'withdrawal'"
+        " and account_id = 'kraken-trading'"
     ).fetchall()
     assert len(in_transit) == 1 and in_transit[0][0] < 0
     assert in_transit[0][1].astimezone(config.tz).date() == date(2026, 10, 31)

@@ -23,8 +23,8 @@ def test_the_fixture_and_demo_sections_are_valid(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s["sources"].append({"name": "x", "adapter": "okx"}),
-         r"files.sources\[10\].adapter: unknown adapter .okx."),
+        (lambda s: s["sources"].append({"name": "x", "adapter": "kucoin"}),
+         r"files.sources\[10\].adapter: unknown adapter .kucoin."),
         (lambda s: s["custodian_accounts"][1].update(entity="nobody"),
          r"files.custodian_accounts\[1\].entity: 'nobody' is not a configured entity"),
         (lambda s: s["exchange_accounts"][0].update(network="solana"),

@@ -37,7 +37,10 @@ def test_one_new_file_one_run_request_keyed_by_its_hash(tmp_path, pseudonym_key)
         assert request.tags["usd1inv/source"] == "kraken-main"
         assert request.tags["usd1inv/kind"] == "exchange"
         assert request.tags["usd1inv/day"]  # the drop day in the reporting time zone
-        assert request.asset_selection == [AssetKey(["raw", "exchange_entries"])]
+        assert request.asset_selection == [
+            AssetKey(["raw", "exchange_entries"]),
+            AssetKey(["raw", "exchange_balances"]),
+        ]
         assert request.run_config == {"ops": {"exchange_files": {"config": {"paths": [str(path)]}}}}
         # second evaluation with the cursor the first left: nothing new
         second = sensor(build_sensor_context(instance=instance, cursor=context.cursor))

@@ -16,7 +16,8 @@ current_files as (
 
     select
         sha256,
-        max(dropped_at) as dropped_at
+        max(dropped_at) as dropped_at,
+        min(file_name) as file_name
 
     from source
     where status = 'loaded'
