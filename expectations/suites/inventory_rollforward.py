@@ -25,7 +25,7 @@ def build() -> list[gx.expectations.Expectation]:
         e.ExpectCompoundColumnsToBeUnique(column_list=KEY),
         e.ExpectColumnValuesToBeInSet(column="period_type", value_set=["month", "quarter"]),
     ]
-    for column in [*KEY, "opening_balance", *FLOWS, "closing_balance"]:
+    for column in [*KEY, "opening_balance", *FLOWS, "unexplained_change", "closing_balance"]:
         out.append(e.ExpectColumnValuesToNotBeNull(column=column))
     out += [
         unexpected_rows(
@@ -33,10 +33,10 @@ def build() -> list[gx.expectations.Expectation]:
             "select * from {batch} where " + " or ".join(f"{c} < 0" for c in FLOWS),
         ),
         unexpected_rows(
-            "opening + flows = closing, exactly",
+            "opening + flows + unexplained_change = closing, exactly",
             "select * from {batch} where opening_balance + inflows_external - outflows_external"
             " + transfers_in_internal - transfers_out_internal + mints - burns - fees"
-            " <> closing_balance",
+            " + unexplained_change <> closing_balance",
         ),
         unexpected_rows(
             "a period's closing is the next period's opening",

@@ -8,10 +8,19 @@
     the end of the day. pending_out = the statement's pending + non-final outgoing movements
     after it; pending_in = non-final incoming movements after it; frozen and locked (+ staked)
     from the statement. source_as_of_at = the statement's as-of time.
-    Exchange account: the final entries of the token up to the end of the day (less fees in the
-    same asset). pending_in / pending_out = non-final deposits / withdrawals not yet followed by
-    a final entry of the same ref_id. source_as_of_at = the latest final entry's time.
-    Exact DECIMAL(38,18) token units.
+    Exchange account: what the source says it holds (int_inventory__exchange_anchors): the
+    figure it rolls from is its latest anchor before the end of the day (the running balance
+    after its last final entry, a balances-file snapshot or a configured opening balance), else
+    its first anchor after it (rolled backward); balance = that anchor's balance plus the net
+    final entries between it and the end of the day (amount less a fee in the same asset). An
+    account without any anchor is 'unanchored': its balance is not known (null), only its
+    flows are. pending_in / pending_out = non-final deposits / withdrawals not yet followed by
+    a final entry of the same ref_id. source_as_of_at = the latest final entry's or anchor's
+    time up to the end of the day.
+
+    balance_status: 'statement' (custodian), 'running_balance' (rolls from a running balance
+    of the export), 'anchored' (from a balances file or a configured opening balance),
+    'unanchored' (balance null). Exact DECIMAL(38,18) token units.
 -#}
 
 with
@@ -92,7 +101,13 @@ exchange_entries as (
 
 ),
 
-first_dates as (
+exchange_anchors as (
+
+    select * from {{ ref('int_inventory__exchange_anchors') }}
+
+),
+
+first_date_candidates as (
 
     select
         account_id,
@@ -106,6 +121,24 @@ first_dates as (
         account_id,
         min(occurred_date) as first_date
     from exchange_entries
+    group by account_id
+
+    union all
+
+    select
+        account_id,
+        min({{ to_local_date('anchor_at') }}) as first_date
+    from exchange_anchors
+    group by account_id
+
+),
+
+first_dates as (
+
+    select
+        account_id,
+        min(first_date) as first_date
+    from first_date_candidates
     group by account_id
 
 ),
@@ -144,6 +177,8 @@ day_statements as (
         statements.pending,
         statements.frozen,
         statements.locked + statements.staked as locked,
+        statements.file_sha256,
+        statements.file_row_number,
         row_number() over (
             partition by account_days.account_id, account_days.as_of_date
             order by statements.statement_at desc
@@ -204,6 +239,8 @@ custodian_days as (
         ) as pending_out,
         day_statements.frozen,
         day_statements.locked,
+        day_statements.file_sha256 as source_file_sha256,
+        day_statements.file_row_number as source_file_row_number,
         cast(coalesce(sum(
             case
                 when
@@ -255,7 +292,9 @@ custodian_days as (
         day_statements.balance,
         day_statements.pending,
         day_statements.frozen,
-        day_statements.locked
+        day_statements.locked,
+        day_statements.file_sha256,
+        day_statements.file_row_number
 
 ),
 
@@ -302,13 +341,49 @@ exchange_pending as (
 
 ),
 
-exchange_days as (
+-- exchange: the anchor each day rolls from - the latest before the end of the day, else the
+-- account's first one (rolled backward)
+exchange_day_anchors as (
 
     select
         account_days.account_id,
         account_days.as_of_date,
-        max(exchange_entries.occurred_at) as source_as_of_at,
-        cast(coalesce(sum(exchange_entries.net_amount), 0) as decimal(38, 18)) as balance,
+        exchange_anchors.anchor_kind,
+        exchange_anchors.anchor_at,
+        exchange_anchors.balance_offset,
+        exchange_anchors.file_sha256,
+        exchange_anchors.file_row_number
+
+    from account_days
+
+    inner join exchange_anchors
+        on
+            account_days.account_id = exchange_anchors.account_id
+            and (
+                (
+                    account_days.cutoff_at > exchange_anchors.anchor_at
+                    and (
+                        exchange_anchors.next_anchor_at is null
+                        or account_days.cutoff_at <= exchange_anchors.next_anchor_at
+                    )
+                )
+                or (
+                    exchange_anchors.anchor_number = 1
+                    and account_days.cutoff_at <= exchange_anchors.anchor_at
+                )
+            )
+
+    where account_days.account_kind = 'exchange'
+
+),
+
+exchange_flows as (
+
+    select
+        account_days.account_id,
+        account_days.as_of_date,
+        max(exchange_entries.occurred_at) as last_entry_at,
+        cast(coalesce(sum(exchange_entries.net_amount), 0) as decimal(38, 18)) as cumulative_net,
         cast(coalesce(sum(
             case
                 when
@@ -332,7 +407,7 @@ exchange_days as (
 
     from account_days
 
-    inner join exchange_entries
+    left join exchange_entries
         on
             account_days.account_id = exchange_entries.account_id
             and exchange_entries.is_final
@@ -344,11 +419,58 @@ exchange_days as (
 
 ),
 
+exchange_days as (
+
+    select
+        exchange_flows.account_id,
+        exchange_flows.as_of_date,
+        case
+            when exchange_day_anchors.anchor_kind is null then 'unanchored'
+            when exchange_day_anchors.anchor_kind = 'running_balance' then 'running_balance'
+            else 'anchored'
+        end as balance_status,
+        -- null when no anchor says what the account holds
+        cast(
+            exchange_day_anchors.balance_offset + exchange_flows.cumulative_net
+            as decimal(38, 18)
+        ) as balance,
+        exchange_flows.inflow,
+        exchange_flows.outflow,
+        exchange_flows.transfer_count,
+        exchange_flows.last_movement_at,
+        exchange_day_anchors.file_sha256 as source_file_sha256,
+        exchange_day_anchors.file_row_number as source_file_row_number,
+        case
+            when
+                exchange_day_anchors.anchor_at < account_days.cutoff_at
+                and (
+                    exchange_flows.last_entry_at is null
+                    or exchange_day_anchors.anchor_at > exchange_flows.last_entry_at
+                )
+                then exchange_day_anchors.anchor_at
+            else exchange_flows.last_entry_at
+        end as source_as_of_at
+
+    from exchange_flows
+
+    inner join account_days
+        on
+            exchange_flows.account_id = account_days.account_id
+            and exchange_flows.as_of_date = account_days.as_of_date
+
+    left join exchange_day_anchors
+        on
+            exchange_flows.account_id = exchange_day_anchors.account_id
+            and exchange_flows.as_of_date = exchange_day_anchors.as_of_date
+
+),
+
 positions as (
 
     select
         account_id,
         as_of_date,
+        'statement' as balance_status,
         balance,
         pending_in,
         pending_out,
@@ -359,7 +481,9 @@ positions as (
         transfer_count,
         last_movement_at,
         source_as_of_at,
-        source_age_days
+        source_age_days,
+        source_file_sha256,
+        source_file_row_number
 
     from custodian_days
 
@@ -368,6 +492,7 @@ positions as (
     select
         exchange_days.account_id,
         exchange_days.as_of_date,
+        exchange_days.balance_status,
         exchange_days.balance,
         coalesce(exchange_pending.pending_in, cast(0 as decimal(38, 18))) as pending_in,
         coalesce(exchange_pending.pending_out, cast(0 as decimal(38, 18))) as pending_out,
@@ -380,7 +505,9 @@ positions as (
         exchange_days.source_as_of_at,
         {{ days_between(
             to_local_date('exchange_days.source_as_of_at'), 'exchange_days.as_of_date'
-        ) }} as source_age_days
+        ) }} as source_age_days,
+        exchange_days.source_file_sha256,
+        exchange_days.source_file_row_number
 
     from exchange_days
 
@@ -403,6 +530,7 @@ final as (
         accounts.provider as custody_provider,
         coalesce(accounts.purpose, 'other') as purpose,
         accounts.ownership,
+        cast(positions.balance_status as string) as balance_status,
         cast(positions.balance as decimal(38, 18)) as balance,
         cast(positions.pending_in as decimal(38, 18)) as pending_in,
         cast(positions.pending_out as decimal(38, 18)) as pending_out,
@@ -413,12 +541,20 @@ final as (
         cast(positions.transfer_count as bigint) as transfer_count,
         positions.last_movement_at,
         positions.source_as_of_at,
-        cast(positions.source_age_days as integer) as source_age_days
+        cast(positions.source_age_days as integer) as source_age_days,
+        -- the file and data row of the figure the balance stands on (the statement, the
+        -- running balance or the balances-file snapshot); null for a configured anchor
+        positions.source_file_sha256,
+        current_files.file_name as source_file_name,
+        cast(positions.source_file_row_number as integer) as source_file_row_number
 
     from positions
 
     inner join accounts
         on positions.account_id = accounts.account_id
+
+    left join {{ ref('stg_file_loads__current_files') }} as current_files
+        on positions.source_file_sha256 = current_files.sha256
 
 )
 

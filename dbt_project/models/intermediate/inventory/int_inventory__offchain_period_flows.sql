@@ -3,6 +3,9 @@
     network (int_inventory__periods), in inventory_rollforward's columns. Grain: period ×
     location_id (account id).
 
+    Accounts whose balance is unanchored (no running balance, balances file or configured
+    opening balance) have no rows here.
+
     Balances are inventory_daily's (int_inventory__offchain_daily_positions): closing_balance is
     the account's balance on the period's reported_through_date, opening_balance its balance on
     the day before reported_from_date (the latest shown day on or before it; 0 before the
@@ -16,20 +19,26 @@
     between registry wallets), so over the entity the two sides cancel; transfers_in_internal
     and transfers_out_internal are 0.
 
+    In the account's first shown period (no shown day before reported_from_date) the opening is
+    the balance carried in before its first shown day: that day's balance less the period's
+    flows dated up to it (e.g. the first statement's balance, or exchange entries dated before
+    var('start_date')); before that period it is 0.
+
     What the flows do not explain (a custodian statement that jumps: rewards, corrections, a
-    movement the statement saw but the movement file did not; in the account's first shown
-    period the balance carried in from before its first shown day, e.g. the first statement's
-    balance or exchange entries dated before var('start_date')) is
-    unexplained_change = closing - opening - net flows, added to
-    inflows_external when positive and to outflows_external when negative, so that the identity
-    holds exactly with every flow >= 0.
+    movement the statement saw but the movement file did not) is its own column,
+    unexplained_change = closing - opening - net flows, never folded into the external flows:
+    opening + flows + unexplained_change = closing exactly, every flow >= 0, and every non-zero
+    unexplained_change is a statement_continuity break (marts.reconciliation_breaks).
 -#}
 
 with
 
+-- an unanchored exchange account's balance is not known: it has no roll-forward (its flows
+-- alone would present a balance from zero as if it were known)
 positions as (
 
     select * from {{ ref('int_inventory__offchain_daily_positions') }}
+    where balance is not null  -- null exactly when balance_status is 'unanchored'
 
 ),
 
@@ -66,6 +75,31 @@ located_accounts as (
         ownership
 
     from positions
+
+),
+
+-- the account's first shown day and its balance then
+shown_days as (
+
+    select
+        location_id,
+        as_of_date,
+        balance,
+        row_number() over (partition by location_id order by as_of_date) as day_number
+
+    from positions
+
+),
+
+first_days as (
+
+    select
+        location_id,
+        as_of_date as first_date,
+        balance as first_balance
+
+    from shown_days
+    where day_number = 1
 
 ),
 
@@ -248,9 +282,19 @@ period_items as (
         cast(sum(case
             when classified_items.fee < 0 then -classified_items.fee
             else cast(0 as decimal(38, 18))
-        end) as decimal(38, 18)) as fee_rebates
+        end) as decimal(38, 18)) as fee_rebates,
+        -- net flows of the period up to the account's first shown day (its opening is what
+        -- that day's balance had before them)
+        cast(sum(case
+            when classified_items.occurred_date <= first_days.first_date
+                then classified_items.amount - classified_items.fee
+            else cast(0 as decimal(38, 18))
+        end) as decimal(38, 18)) as net_through_first_date
 
     from account_periods
+
+    inner join first_days
+        on account_periods.location_id = first_days.location_id
 
     inner join classified_items
         on
@@ -266,7 +310,17 @@ with_balances as (
 
     select
         account_periods.*,
-        coalesce(opening_candidates.balance, cast(0 as decimal(38, 18))) as opening_balance,
+        case
+            when opening_candidates.balance is not null then opening_candidates.balance
+            -- the account's first shown period: the balance carried in before that day
+            when
+                first_days.first_date between account_periods.reported_from_date
+                and account_periods.reported_through_date
+                then
+                    first_days.first_balance
+                    - coalesce(period_items.net_through_first_date, cast(0 as decimal(38, 18)))
+            else cast(0 as decimal(38, 18))
+        end as opening_balance,
         coalesce(closing_candidates.balance, cast(0 as decimal(38, 18))) as closing_balance,
         coalesce(
             period_items.recorded_inflows + period_items.fee_rebates,
@@ -281,6 +335,9 @@ with_balances as (
         coalesce(period_items.fees, cast(0 as decimal(38, 18))) as fees
 
     from account_periods
+
+    inner join first_days
+        on account_periods.location_id = first_days.location_id
 
     left join opening_candidates
         on
@@ -337,22 +394,8 @@ final as (
         purpose,
         ownership,
         cast(opening_balance as decimal(38, 18)) as opening_balance,
-        cast(
-            recorded_inflows
-            + case
-                when unexplained_change > 0 then unexplained_change
-                else cast(0 as decimal(38, 18))
-            end
-            as decimal(38, 18)
-        ) as inflows_external,
-        cast(
-            recorded_outflows
-            + case
-                when unexplained_change < 0 then -unexplained_change
-                else cast(0 as decimal(38, 18))
-            end
-            as decimal(38, 18)
-        ) as outflows_external,
+        cast(recorded_inflows as decimal(38, 18)) as inflows_external,
+        cast(recorded_outflows as decimal(38, 18)) as outflows_external,
         cast(transfers_in_internal as decimal(38, 18)) as transfers_in_internal,
         cast(transfers_out_internal as decimal(38, 18)) as transfers_out_internal,
         cast(0 as decimal(38, 18)) as mints,

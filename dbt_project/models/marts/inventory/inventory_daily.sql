@@ -17,8 +17,10 @@
     Registry wallets (from final on-chain transfers; a wallet declared in contract_locations is
     a `contract` location whose whole balance is locked) and custodian and exchange accounts
     (int_inventory__offchain_daily_positions: the latest statement carried forward plus later
-    movements, or the exchange's entries), with the same columns; source_as_of_at and
-    source_age_days say how old an off-chain figure is.
+    movements, or what the exchange says it holds - its running balance or an anchor - rolled
+    with its entries), with the same columns; source_as_of_at and source_age_days say how old
+    an off-chain figure is. balance_status says where a balance comes from; an 'unanchored'
+    exchange account's balance, available and balance_raw are null, so no sum counts it.
 
     Incremental: wallet days from the cut on (int_inventory__incremental_cuts) are deleted and
     read again from the daily positions; a registry change rebuilds everything. Off-chain rows
@@ -99,6 +101,7 @@ wallet_inventory as (
         wallets.custody_provider,
         wallets.purpose,
         wallets.ownership,
+        'onchain' as balance_status,
         positions.balance,
         positions.pending_in,
         positions.pending_out,
@@ -156,6 +159,7 @@ offchain_inventory as (
         offchain.custody_provider,
         offchain.purpose,
         offchain.ownership,
+        offchain.balance_status,
         offchain.balance,
         offchain.pending_in,
         offchain.pending_out,
@@ -217,17 +221,22 @@ final as (
         cast(custody_provider as string) as custody_provider,
         cast(purpose as string) as purpose,
         cast(ownership as string) as ownership,
+        cast(balance_status as string) as balance_status,
         cast(balance as decimal(38, 18)) as balance,
         cast(pending_in as decimal(38, 18)) as pending_in,
         cast(pending_out as decimal(38, 18)) as pending_out,
         cast(frozen as decimal(38, 18)) as frozen,
         cast(locked as decimal(38, 18)) as locked,
-        cast(
-            greatest(
-                balance - pending_out - frozen - locked,
-                cast(0 as decimal(38, 18))
-            ) as decimal(38, 18)
-        ) as available,
+        -- null when the balance is null (an unanchored exchange account): greatest() skips nulls
+        case
+            when balance is not null
+                then cast(
+                        greatest(
+                            balance - pending_out - frozen - locked,
+                            cast(0 as decimal(38, 18))
+                        ) as decimal(38, 18)
+                    )
+        end as available,
         cast(balance_raw as decimal(38, 0)) as balance_raw,
         cast(inflow as decimal(38, 18)) as inflow,
         cast(outflow as decimal(38, 18)) as outflow,

@@ -28,12 +28,13 @@
 {#
     The roll-forward of every location per month and quarter. Grain: period × network × entity
     × ownership × location_id. opening + inflows_external - outflows_external
-    + transfers_in_internal - transfers_out_internal + mints - burns - fees = closing, exactly,
-    and a period's closing is the next period's opening. Final movements only (pending ones are
-    in inventory_daily's pending columns). Registry wallets, and custodian and exchange accounts
+    + transfers_in_internal - transfers_out_internal + mints - burns - fees
+    + unexplained_change = closing, exactly, and a period's closing is the next period's
+    opening. Final movements only (pending ones are in inventory_daily's pending columns).
+    Registry wallets (unexplained_change 0), and custodian and exchange accounts
     (int_inventory__offchain_period_flows: balances as inventory_daily shows them, flows from
-    the final movements / entries, a balance change they do not explain in the external flows
-    and in unexplained_change) with the same columns.
+    the final movements / entries, a balance change they do not explain in unexplained_change
+    alone, never in the external flows) with the same columns.
 
     How: the final movements are summed per wallet and day (int_inventory__wallet_daily_flows,
     incremental); every such day goes to the first

@@ -12,6 +12,8 @@ with
 inventory as (
 
     select * from {{ ref('inventory_daily') }}
+    -- an unanchored exchange account's balance is not known (null): it covers nothing
+    where balance is not null
 
 ),
 

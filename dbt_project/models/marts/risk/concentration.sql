@@ -36,7 +36,11 @@ with
 inventory as (
 
     select * from {{ ref('inventory_daily') }}
-    where {{ mart_in_cut('as_of_date', cut) }}
+    where
+        {{ mart_in_cut('as_of_date', cut) }}
+        -- exposure is what is known to be held: an unanchored exchange account (balance
+        -- null) and a source's negative figure (a break on its account) count for nothing
+        and balance >= 0
 
 ),
 

@@ -1,6 +1,7 @@
 {#-
     The health signals of the inventory, one row per local day across entities (DESIGN.md):
-    open reconciliation breaks and their age, concentration breaches, transfer latency, stress
+    the register's breaks open that day (marts.reconciliation_breaks: opened on or before it,
+    not closed by then) and their age, concentration breaches, transfer latency, stress
     capacity against the configured withdrawal shock, unknown-control balances and the pending
     share, with an overall health_status from the configured thresholds (risk.health).
 
@@ -29,6 +30,12 @@ inventory as (
 reconciliation as (
 
     select * from {{ ref('reconciliation') }}
+
+),
+
+register as (
+
+    select * from {{ ref('reconciliation_breaks') }}
 
 ),
 
@@ -111,17 +118,26 @@ holdings as (
 
 ),
 
+-- the register's breaks open at the end of each day: opened on or before it and not closed
+-- by then (by the data or by hand), aged from their opened_date
 breaks as (
 
     select
-        as_of_date,
+        days.as_of_date,
         cast(count(*) as bigint) as open_break_count,
-        cast(max(break_age_days) as integer) as oldest_break_age_days,
-        cast(sum(abs(unexplained_difference)) as decimal(38, 18)) as unexplained_break_amount
+        cast(max({{ days_between('register.opened_date', 'days.as_of_date') }}) as integer)
+            as oldest_break_age_days,
+        cast(sum(abs(register.unexplained_difference)) as decimal(38, 18))
+            as unexplained_break_amount
 
-    from reconciliation
-    where status = 'break'
-    group by as_of_date
+    from days
+
+    inner join register
+        on
+            days.as_of_date >= register.opened_date
+            and (register.closed_date is null or days.as_of_date < register.closed_date)
+
+    group by days.as_of_date
 
 ),
 
