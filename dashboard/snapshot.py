@@ -91,7 +91,9 @@ class Snapshot:
         self.stale_after = stale_after
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        return _ATTACHED.connect(self.path.resolve())
+        # absolute, not resolved: `snapshot.duckdb` is a symlink through `current` to the
+        # published version (reporting/publish.py); its inode says which version is attached
+        return _ATTACHED.connect(Path(os.path.abspath(self.path)))
 
     def status(self, now: datetime | None = None) -> SnapshotStatus:
         if not self.path.exists():

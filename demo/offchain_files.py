@@ -20,7 +20,16 @@ Deliberate faults, for the marts and checks to find:
   to ``ops-hot``), so the reconciliation must *explain* it, not report a break;
 * the August Fireblocks statement is dropped twice (the second copy renamed): a duplicate;
 * the September Fireblocks statement comes first wrong, then corrected (supersedes);
-* one Kraken export is malformed (a cut-off last line): quarantined whole.
+* one Kraken export is malformed (a cut-off last line): quarantined whole;
+* an ``ops-hot`` withdrawal booked in the ledger two days before the end never went on chain
+  (marts.transaction_matches lists it unmatched_ledger; onchain_vs_ledger breaks at ops-hot).
+
+Exchange positions (issue #15): ``kraken-otc``'s two Kraken exports (its first two months, the
+first one running 5 days into the second) start mid-history: 200 USD1 were held before the
+first row, so only the running balance gives its position; the overlap counts once. The
+``coinbase-retail`` transaction history has no running balance: its position rolls from the
+configured opening balance (usd1inv.yml). Both move USD1 only between the venue's own wallets
+(Kraken ``transfer``) or as small sends and receives, so no trade enters the valuation.
 
 Every file's modification time is set to when it would have been dropped, so corrections order
 the same way on every run, and the bytes are deterministic: a rerun adds nothing.
@@ -48,6 +57,7 @@ ZERO = "0x" + "0" * 40
 DEMO_PSEUDONYM_KEY = "usd1inv-demo-pseudonym-key-not-a-secret"  # demo only: real keys are secret
 VAULT_ID = "7"
 FIREBLOCKS_ASSET = "USD1_ERC20"
+PLANTED_WITHDRAWAL = Decimal("4321.09")  # the ledger withdrawal that never went on chain
 
 
 @dataclass(frozen=True)
@@ -531,10 +541,31 @@ class _Writer:
                         "amount": -r["amount"],
                     }
                 )
+        planted = self.planted_ledger_withdrawal()
+        if planted is not None:
+            rows.append(planted)
         rows.sort(key=lambda r: (r["posted_at"], r["account_id"], r["amount"]))
         for i, r in enumerate(rows, start=1):
             r["entry_id"] = f"LE-{i:06d}"
         return rows
+
+    def planted_ledger_withdrawal(self) -> dict | None:
+        """Fault: an ops-hot withdrawal the ledger booked two days before the end that never
+        went on chain (no tx hash, no transfer of its amount): unmatched_ledger in
+        marts.transaction_matches, and the ledger is short of the chain (onchain_vs_ledger
+        breaks at ops-hot) from that day on; still inside the matching window at the end."""
+        if not self.ops_hot_account or (self.end - self.start).days < 7:
+            return None
+        day = self.end - timedelta(days=2)
+        return {
+            "posted_at": datetime.combine(day, time(15, 0), tzinfo=self.tz).astimezone(UTC),
+            "tx_hash": None,
+            "network": self.network,
+            "account_id": self.ops_hot_account,
+            "owner_type": "operating",
+            "entry_type": "withdrawal",
+            "amount": -PLANTED_WITHDRAWAL,
+        }
 
     def write_ledger(self, rows: list[dict]) -> None:
         header = [
@@ -618,6 +649,73 @@ class _Writer:
             dropped,
         )
 
+    def write_kraken_otc(self) -> None:
+        """kraken-otc: two Kraken exports of its first two months, overlapping by 5 days."""
+        months = _months(self.start, self.end)[:2]
+        if len(months) < 2:
+            return
+        source = next(s for s in self.config.files.sources if s.account == "kraken-otc")
+        rows = _kraken_otc_rows(self.tz, months[0])
+        second_start = months[1][0]
+        overlap_end = second_start + timedelta(days=5)
+        for first, last in ((months[0][0], overlap_end), (second_start, months[1][1])):
+            window = [r for r in rows if first <= r["time"].date() <= last]
+            name = f"otc_ledgers_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv"
+            dropped = self.local_end(last) + timedelta(days=1, hours=2)
+            self.write(source.name, name, self.kraken_csv(window), dropped)
+
+    def write_coinbase_retail(self) -> None:
+        """coinbase-retail: a Coinbase v4 transaction history, no running balance."""
+        source = next(s for s in self.config.files.sources if s.account == "coinbase-retail")
+        header = (
+            "ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,"
+            "Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),"
+            "Fees and/or Spread,Notes"
+        )
+        lines = ["Transactions", "User,Demo Operator,00000000-0000-0000-0000-000000000001", "",
+                 header]  # fmt: skip
+        for n, (day, kind, quantity) in enumerate(
+            [(3, "Receive", "60"), (17, "Send", "-25.5"), (40, "Receive", "10.25")], start=1
+        ):
+            at = datetime.combine(self.start + timedelta(days=day), time(14), tzinfo=UTC)
+            if at.date() > self.end:
+                continue
+            lines.append(
+                f"cb-demo-{n:04d},{at:%Y-%m-%d %H:%M:%S} UTC,{kind},USD1,{quantity},USD,"
+                f"$1.00,${abs(Decimal(quantity)):.2f},${abs(Decimal(quantity)):.2f},$0.00,"
+                f"{kind} USD1"
+            )
+        dropped = self.local_end(self.end) + timedelta(hours=2)
+        data = ("\n".join(lines) + "\n").encode()
+        self.write(source.name, "coinbase_transactions.csv", data, dropped)
+
+
+def _kraken_otc_rows(tz, first_month: tuple[date, date]) -> list[dict]:
+    """kraken-otc's entries: transfers from and to the futures wallet, 200 USD1 held before."""
+    first, _ = first_month
+    usd1, rows = Decimal(200), []
+    for n, (day, hour, amount) in enumerate(
+        [(2, 10, "35.5"), (9, 15, "-20.25"), (20, 9, "12"), (33, 11, "-7.125"),
+         (35, 16, "40"), (45, 10, "-15.5")],
+        start=1,
+    ):  # fmt: skip
+        usd1 += Decimal(amount)
+        rows.append(
+            {
+                "txid": f"LOTC{n:02d}-DEMO-{n * 7919:06d}",
+                "refid": f"TOTC{n:02d}-DEMO-{n * 104729:07d}",
+                "time": datetime.combine(first + timedelta(days=day), time(hour), tzinfo=tz),
+                "type": "transfer",
+                "subtype": "spotfromfutures" if Decimal(amount) > 0 else "spottofutures",
+                "subclass": "stable_coin",
+                "asset": "USD1",
+                "amount": Decimal(amount),
+                "fee": Decimal(0),
+                "balance": usd1,
+            }
+        )
+    return rows
+
 
 def write_offchain_files(
     config: Config, transfers: list[ChainTransfer], end_date: date
@@ -629,6 +727,8 @@ def write_offchain_files(
     writer.write_kraken(kraken_rows)
     writer.write_ledger(writer.ledger_rows(kraken_rows))
     writer.write_prices()
+    writer.write_kraken_otc()
+    writer.write_coinbase_retail()
     return writer.written
 
 

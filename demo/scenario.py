@@ -674,6 +674,14 @@ class _Scenario:
 
         return action
 
+    def planted_unknown_outflow(self) -> None:
+        """Fault: ops-hot pays an address nobody listed (booked in the ledger like every ops-hot
+        movement; its destination is unknown)."""
+        ops = self.wallet["ops-hot"]
+        amount = min(self.tokens(1_234) + self.unit // 2, self.usd1.available(ops))
+        if amount > 0:
+            self.transfer(ops, unknown_recipient(), amount)
+
     # -- the day loop -----------------------------------------------------------------------
     def play_day(
         self,
@@ -762,9 +770,15 @@ class _Scenario:
         return sorted(table.items())
 
     def finish(self, last_day: date) -> None:
-        """Three more blocks late on the last day, each with transfers (not yet final)."""
+        """One block with the planted outflow to an unknown address, then three more blocks
+        late on the last day, each with transfers (not yet final)."""
         end = local_midnight(last_day + timedelta(days=1), self.tz)
         base = max(self.chain.last_timestamp + 1, end - 600)
+        self.planted_unknown_outflow()
+        if self.chain.pending:
+            self.mine(base)
+            self.edge_blocks["unknown-outflow"] = self.chain.last_block
+            base += 1
         for k in range(3):
             self.rule_deposits(2)
             self.rule_withdrawals(1)
@@ -772,6 +786,12 @@ class _Scenario:
                 self.filler()
             self.mine(base + 12 * k)
             self.edge_blocks.setdefault("unfinalized-first", self.chain.last_block)
+
+
+def unknown_recipient() -> str:
+    """The planted address ops-hot pays on the last day: in neither the registry nor the
+    demo's counterparty allow-list (marts.unknown_destination_outflows lists it)."""
+    return demo_address("unknown-recipient")
 
 
 def play_scenario(

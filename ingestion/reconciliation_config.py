@@ -7,8 +7,9 @@ rewrites `raw.registry_reconciliation_comparisons` from it: one row per known co
 defaults filled in, which the dbt model `stg_registry__reconciliation_comparisons` reads.
 
 The same module creates `audit.expectation_failures` (the log that expectations/failures.py
-appends to) at warehouse initialisation, so that marts.reconciliation_breaks, which reads it,
-builds on a warehouse where no suite has failed yet.
+appends to) and `audit.break_events` (what `usd1inv breaks` appends: usd1inv/breaks.py) at
+warehouse initialisation, so that marts.reconciliation_breaks, which reads both, builds on a
+warehouse where no suite has failed and nobody has worked a break yet.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ Comparison = Literal[
     "custodian_vs_ledger",
     "exchange_vs_ledger",
     "custodian_vs_onchain",
+    "exchange_export_continuity",
+    "offchain_negative_balance",
+    "statement_continuity",
+    "transaction_match",
 ]
 COMPARISONS: tuple[str, ...] = Comparison.__args__  # type: ignore[attr-defined]
 
@@ -58,6 +63,19 @@ create table if not exists audit.expectation_failures (
 );
 alter table audit.expectation_failures add column if not exists keys_json varchar;
 alter table audit.expectation_failures add column if not exists values_json varchar;
+-- what people do to a break of marts.reconciliation_breaks (`usd1inv breaks`): append-only,
+-- one row per action, never updated; the register applies them in (recorded_at, event_id) order
+create table if not exists audit.break_events (
+    event_id varchar not null primary key,
+    break_id varchar not null,
+    action varchar not null,
+    status varchar,
+    owner varchar,
+    reason varchar,
+    note varchar,
+    actor varchar not null,
+    recorded_at timestamptz not null
+);
 """
 
 
@@ -130,12 +148,14 @@ class ReconciliationConfig(_Strict):
 
 
 def init_reconciliation_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create raw.registry_reconciliation_comparisons, raw.registry_contract_locations and
-    audit.expectation_failures."""
+    """Create raw.registry_reconciliation_comparisons, raw.registry_contract_locations,
+    raw.registry_counterparties, audit.expectation_failures and audit.break_events."""
     from ingestion.contract_locations import DDL as CONTRACT_DDL
+    from ingestion.counterparties import DDL as COUNTERPARTY_DDL
 
     con.execute(DDL)
     con.execute(CONTRACT_DDL)
+    con.execute(COUNTERPARTY_DDL)
 
 
 def load_reconciliation_config(con: duckdb.DuckDBPyConnection, config: Config) -> int:

@@ -59,17 +59,26 @@ select
     (opened || ' 04:00:00+00')::timestamptz as break_opened_at, opened::date as break_opened_date,
     age as break_age_days, age > 3 as is_overdue,
     items as in_transit_item_count, in_transit::decimal(38, 18) as in_transit_total,
-    items_text as in_transit_items, description
+    items_text as in_transit_items, description,
+    status, owner, status in ('open', 'investigating', 'explained') as is_open,
+    opened::date as opened_date, age as age_days,
+    case when age <= 1 then '0-1' when age <= 7 then '2-7' when age <= 30 then '8-30'
+        else '>30' end as age_bucket,
+    case when age > 3 then 'overdue' else 'within_sla' end as sla_status
 from (values
     ('custodian_vs_ledger', 'acme', 'ethereum', 'custodian', 'fb-vault-1', 'Fireblocks vault 1',
      '9.75', '9', '2026-10-30', 1, 1, '0.75', 'withdrawal w-17 of 0.75 sent 2026-10-31 23:58',
      'Custodian shows 9 more than the ledger after the withdrawal in transit: ask Fireblocks '
-     || 'for the 2026-10-31 statement lines and post the missing ledger entry.'),
+     || 'for the 2026-10-31 statement lines and post the missing ledger entry.',
+     'investigating', 'ana'),
     ('transfers_vs_balanceof', 'acme', 'bsc', 'wallet', '{C}', 'bsc-cccc',
      '2.5', '2.5', '2026-10-31', 0, 0, '0', '',
-     'Transfers sum to 2.5 more than balanceOf: re-read the logs of the last final block.')
+     'Transfers sum to 2.5 more than balanceOf: re-read the logs of the last final block.',
+     'open', null),
+    ('custodian_vs_ledger', 'acme', 'ethereum', 'custodian', 'fb-vault-1', 'Fireblocks vault 1',
+     '4', '4', '2026-09-20', 12, 0, '0', '', 'Cleared by the next statement.', 'resolved', 'bo')
 ) as t(comparison, entity, network, location_type, location_id, location_label, difference,
-       unexplained, opened, age, items, in_transit, items_text, description)
+       unexplained, opened, age, items, in_transit, items_text, description, status, owner)
 """
 
 CONCENTRATION = f"""

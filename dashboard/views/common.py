@@ -30,6 +30,7 @@ TOKEN_COLUMNS = {
     "mints",
     "burns",
     "fees",
+    "unexplained_change",
     "closing_balance",
     "units",
     "left_balance",

@@ -12,6 +12,11 @@ from dashboard.snapshot import Snapshot
 from dashboard.views.common import Filters, columns_of, needs, show_table
 
 STATUSES = ("matched", "explained", "break")
+# the break register (marts.reconciliation_breaks): statuses and age buckets, open ones first
+REGISTER_STATUSES = ("open", "investigating", "explained", "resolved", "written_off")
+OPEN_STATUSES = ("open", "investigating", "explained")
+AGE_BUCKETS = ("0-1", "2-7", "8-30", ">30")
+NO_OWNER = "(no owner)"
 BREAK_HIGHLIGHT = ("status", {"break"})
 
 
@@ -145,6 +150,8 @@ def _open_breaks(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -
         if "comparison" in columns:
             where += " and comparison in (select unnest(?))"
             params.append(comparisons)
+        if {"status", "owner", "age_bucket"} <= set(columns):
+            where, params = _register_filters(snapshot, table, where, params)
         sql = f"select * from {table} where {where}"
     else:
         st.caption(
@@ -164,7 +171,12 @@ def _open_breaks(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -
         columns, "unexplained_difference", "unexplained_amount", "unexplained", "difference"
     )
     facts = snapshot.query(
-        "select count(*) as breaks, "
+        "select "
+        + (
+            "count(*) filter (where is_open) as breaks, "
+            if "is_open" in columns
+            else "count(*) as breaks, "
+        )
         + (f"max({age}) as oldest, " if age else "null as oldest, ")
         + (
             f"cast(sum(abs({unexplained})) as decimal(38, 18)) as unexplained "
@@ -190,6 +202,30 @@ def _open_breaks(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -
         key="breaks",
     )
     _describe(page, columns)
+
+
+def _register_filters(snapshot: Snapshot, table: str, where: str, params: list) -> tuple[str, list]:
+    """The register's filters: status (open ones by default), owner and age bucket."""
+    st.caption(
+        "The break register: one row per break, open and closed, worked with "
+        "`usd1inv breaks` (assign, note, resolve, write-off); actions after the last build "
+        "show at the next one."
+    )
+    owners = snapshot.query(
+        f"select distinct coalesce(owner, '{NO_OWNER}') as owner from {table} order by 1"
+    )["owner"].to_list()
+    left, middle, right = st.columns(3)
+    statuses = left.multiselect(
+        "Status", REGISTER_STATUSES, default=OPEN_STATUSES, key="breaks-status"
+    )
+    picked_owners = middle.multiselect("Owner", owners, default=owners, key="breaks-owner")
+    buckets = right.multiselect("Age (days)", AGE_BUCKETS, default=AGE_BUCKETS, key="breaks-age")
+    where += (
+        " and status in (select unnest(?))"
+        f" and coalesce(owner, '{NO_OWNER}') in (select unnest(?))"
+        " and age_bucket in (select unnest(?))"
+    )
+    return where, [*params, statuses, picked_owners, buckets]
 
 
 def _describe(page: pl.DataFrame, columns: list[str]) -> None:

@@ -29,6 +29,7 @@ from expectations.failures import record_failures
 from expectations.runner import SuiteOutcome, SuiteSpec, run_suite
 from expectations.suite_runs import record_suite_run
 from expectations.suites import (
+    counterparties,
     fair_value,
     inventory_daily,
     inventory_rollforward,
@@ -61,6 +62,7 @@ def suites(config: Config | None = None) -> list[SuiteSpec]:
         prices,
         *reconciliation.SUITES,
         *risk.SUITES,
+        *counterparties.SUITES,
         source_freshness.suite(freshness, timezone),
         pending_share.onchain_suite(bound),
         pending_share.health_suite(bound),
@@ -107,7 +109,6 @@ def _check_for(spec: SuiteSpec):
         ],
         name=f"gx_{spec.name}",
         can_subset=True,  # a skipped suite yields no result
-        pool="warehouse",  # it reads the file and appends to audit: one writer at a time
     )
     def _check(
         context: AssetCheckExecutionContext,

@@ -31,6 +31,7 @@ ROLLFORWARD_MEASURES = (
     "mints",
     "burns",
     "fees",
+    "unexplained_change",
     "closing_balance",
 )
 RECONCILIATION_MEASURES = ("left_balance", "right_balance", "unexplained_difference")

@@ -165,6 +165,7 @@ def build_pack(closed: ClosedPeriod, tables: dict[str, Table]) -> Pack:
         else {}
     )
     entity = "; ".join(f"{name} ({key})" for key, name in sorted(names.items()))
+    sections = _sections(tables, period)
     cover = [
         ("Period", f"{period.name} ({period.period_type})"),
         ("Local days", f"{period.start_date} to {period.end_date}"),
@@ -176,6 +177,7 @@ def build_pack(closed: ClosedPeriod, tables: dict[str, Table]) -> Pack:
         ("Run id", closed.run_id or ""),
         ("Content hash (sha256)", closed.content_hash),
         ("Check status", _check_status(tables)),
+        ("Open breaks at period end", _open_breaks(sections)),
         ("Money", "token units exact; USD rounded to cents (half up) in this pack only"),
     ]
     cover_tables = [
@@ -191,4 +193,13 @@ def build_pack(closed: ClosedPeriod, tables: dict[str, Table]) -> Pack:
             sort=["source", "file_name", "sha256"],
         ),
     ]
-    return Pack(closed, period, cover, cover_tables, _sections(tables, period), tables)
+    return Pack(closed, period, cover, cover_tables, sections, tables)
+
+
+def _open_breaks(sections: list[PackTable]) -> str:
+    """How many breaks were open at the period end (the period may close with some open: each
+    is listed, with its owner and status, under Reconciliation breaks)."""
+    count = next((len(s.rows) for s in sections if s.key == "breaks"), 0)
+    if not count:
+        return "none"
+    return f"{count}: each listed under Reconciliation breaks with its owner and status"

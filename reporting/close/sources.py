@@ -38,8 +38,17 @@ def _cut(period: Period, columns: set[str], table: str) -> tuple[str, list]:
 
 
 def _breaks(period: Period, columns: set[str]) -> tuple[str, list]:
-    """The open-breaks mart lists each break as of its latest day: it speaks for the period
-    end only where that day is the period end (else the pack lists the reconciliation's)."""
+    """The register's breaks open at the period end (opened by then, not closed by then), with
+    their age that day; an older register (one row per open break as of its latest day)
+    speaks for the period end only where that day is the period end."""
+    if {"opened_date", "closed_date"} <= columns:
+        return (
+            "select * replace (cast(datediff('day', opened_date, cast(? as date)) as integer) "
+            "as age_days), cast(datediff('day', opened_date, cast(? as date)) as integer) "
+            "as break_age_days from marts.reconciliation_breaks where opened_date <= ? "
+            "and (closed_date is null or closed_date > ?)",
+            [period.end_date] * 4,
+        )
     if "as_of_date" not in columns:
         return "select * from marts.reconciliation_breaks where false", []
     return "select * from marts.reconciliation_breaks where as_of_date = ?", [period.end_date]

@@ -36,6 +36,7 @@ ROLLFORWARD_AMOUNTS = [
     "mints",
     "burns",
     "fees",
+    "unexplained_change",
     "closing_balance",
 ]
 POSITION_AMOUNTS = ["balance", "pending_in", "pending_out", "frozen", "locked", "available"]
@@ -64,6 +65,7 @@ FAIR_VALUE_TOTALS = [
     "realized_gain_loss_usd",
 ]
 RECONCILIATION = [
+    "break_id",
     "entity",
     "network",
     "location_type",
@@ -78,8 +80,12 @@ RECONCILIATION = [
     "unexplained_difference",
     "tolerance",
     "status",
+    "owner",
     "break_opened_at",
+    "opened_date",
     "break_age_days",
+    "sla_status",
+    "last_note",
 ]
 RECONCILIATION_TOTALS = ["difference", "explained_in_transit", "unexplained_difference"]
 

@@ -100,11 +100,12 @@ LEDGER = [
     ("L7", "led-ops", "withdrawal", "-300", "2026-01-09 04:00:00", _tx(3)),  # 23:00 local 8th
     ("L8", "led-ops", "fee", "0", "2026-01-09 18:00:00", None),
 ]
-# (entry_id, entry_type, amount, fee, occurred_at UTC); plus a pending deposit on the 9th
+# (entry_id, entry_type, amount, fee, occurred_at UTC, running balance as Kraken writes it);
+# plus a pending deposit on the 9th
 EXCHANGE = [
-    ("E1", "deposit", "200", "0", "2026-01-06 15:05:00"),
-    ("E0", "fee", "-0.005", "0", "2026-01-06 16:00:00"),
-    ("E2", "deposit", "200", "0", "2026-01-07 15:05:00"),  # never on chain
+    ("E1", "deposit", "200", "0", "2026-01-06 15:05:00", "200"),
+    ("E0", "fee", "-0.005", "0", "2026-01-06 16:00:00", "199.995"),
+    ("E2", "deposit", "200", "0", "2026-01-07 15:05:00", "399.995"),  # never on chain
 ]
 # (as_of UTC, balance): 23:59:59 local on the 6th and the 8th; the 8th's misses L5
 STATEMENTS = [("2026-01-07 04:59:59", "5000"), ("2026-01-09 04:59:59", "5000")]
@@ -201,13 +202,13 @@ def _load_fixture(path: Path) -> None:
                  *_prov("sha-ledger", i)],
             )  # fmt: skip
         _file(con, "sha-kraken", "kraken-x", "exchange")
-        for i, (entry, kind, amount, fee, at) in enumerate(EXCHANGE, start=1):
+        for i, (entry, kind, amount, fee, at, balance) in enumerate(EXCHANGE, start=1):
             con.execute(
                 "insert into raw.exchange_entries values ('kraken-x', 'kraken', 'kraken', "
-                "'kraken-x', ?, ?, ?, ?, null, true, 'USD1', 'USD1', ?, ?, 'USD1', null, null, "
+                "'kraken-x', ?, ?, ?, ?, null, true, 'USD1', 'USD1', ?, ?, 'USD1', ?, null, "
                 "null, ?, null, null, null, ?, ?, ?, ?, ?)",
-                [entry, f"R{entry}", kind, kind, Decimal(amount), Decimal(fee), _ts(at),
-                 *_prov("sha-kraken", i)],
+                [entry, f"R{entry}", kind, kind, Decimal(amount), Decimal(fee),
+                 Decimal(balance), _ts(at), *_prov("sha-kraken", i)],
             )  # fmt: skip
         con.execute(
             "insert into raw.exchange_entries values ('kraken-x', 'kraken', 'kraken', "
@@ -397,15 +398,29 @@ def test_exchange_vs_ledger_tolerance_and_break_age(warehouse: Path) -> None:
         assert row["tolerance"] == Decimal("0.01") and row["max_break_age_days"] == 1
 
 
-def test_custodian_comparisons_on_statement_days(warehouse: Path) -> None:
+def test_custodian_comparisons_every_day_carry_the_statement(warehouse: Path) -> None:
     ledger = _recon(warehouse, "custodian_vs_ledger")
-    assert sorted(ledger) == [date(2026, 1, 6), date(2026, 1, 8)]
-    assert ledger[date(2026, 1, 6)]["status"] == "matched"
+    assert sorted(ledger) == [date(2026, 1, d) for d in range(6, 10)]
+    assert [ledger[date(2026, 1, d)]["status"] for d in range(6, 10)] == [
+        "matched",
+        "matched",  # the 6th's statement carried forward
+        "break",
+        "break",
+    ]
+    first = ledger[date(2026, 1, 6)]["source_as_of_at"]
+    assert ledger[date(2026, 1, 7)]["source_as_of_at"] == first
     missed = ledger[date(2026, 1, 8)]
     assert (missed["left_balance"], missed["right_balance"]) == (Decimal(5000), Decimal(4000))
-    assert missed["status"] == "break" and missed["observed_at"] == _ts("2026-01-09 04:59:59")
+    assert missed["observed_at"] == missed["source_as_of_at"] == _ts("2026-01-09 04:59:59")
+    # the 8th's statement carried to the 9th with the custodian's deposit M2 after it, both
+    # records compared at the time the custodian's records cover (M2's): still open, ageing
+    carried = ledger[date(2026, 1, 9)]
+    assert carried["left_balance"] == Decimal(5100)
+    assert carried["source_as_of_at"] == _ts("2026-01-09 04:59:59")
+    assert carried["observed_at"] == _ts("2026-01-09 10:00:00")
+    assert (carried["break_opened_date"], carried["break_age_days"]) == (date(2026, 1, 8), 1)
     chain = _recon(warehouse, "custodian_vs_onchain")
-    assert [r["status"] for _, r in sorted(chain.items())] == ["matched", "break"]
+    assert [r["status"] for _, r in sorted(chain.items())] == ["matched", "matched", "break"]
     assert chain[date(2026, 1, 8)]["right_block_number"] == 107
 
 
@@ -416,12 +431,17 @@ def test_open_breaks_say_what_to_do(warehouse: Path) -> None:
         ("custodian_vs_ledger", "cust-vault"),
         ("custodian_vs_onchain", "cust-vault"),
         ("exchange_vs_ledger", "kraken-x"),
+        # the vault's withdrawal to ops-hot on the 8th has no custodian record (the statement
+        # misses it): an unmatched on-chain transfer past the window by the 9th
+        ("transaction_match", "cust-vault"),
     }
+    assert {r["status"] for r in rows} == {"open"}
+    assert by[("transaction_match", "cust-vault")]["left_balance"] == Decimal(1000)
     exchange = by[("exchange_vs_ledger", "kraken-x")]
     assert exchange["as_of_date"] == date(2026, 1, 9)
-    assert exchange["break_opened_date"] == date(2026, 1, 7)
-    assert (exchange["break_age_days"], exchange["max_break_age_days"]) == (2, 1)
-    assert exchange["is_overdue"] is True
+    assert exchange["opened_date"] == date(2026, 1, 7)
+    assert (exchange["age_days"], exchange["max_break_age_days"]) == (2, 1)
+    assert exchange["is_overdue"] is True and exchange["sla_status"] == "overdue"
     assert exchange["custody_provider"] == "kraken" and exchange["location_type"] == "exchange"
     assert exchange["latest_failure_expectation"] == "no_open_break"
     assert exchange["first_flagged_at"] == _ts("2026-01-10 01:00:00")
@@ -429,10 +449,11 @@ def test_open_breaks_say_what_to_do(warehouse: Path) -> None:
     vault = by[("custodian_vs_ledger", "cust-vault")]
     assert vault["is_overdue"] is False and vault["first_flagged_at"] is None
     assert vault["description"] == (
-        "fireblocks statement 2026-01-08 shows 5000, ledger shows 4000: difference 1000; "
-        "no in-transit item explains it (tolerance 0); open since 2026-01-08, 0 day(s)"
+        "fireblocks statement 2026-01-09 shows 5100, ledger shows 4000: difference 1100; "
+        "1 in-transit item(s) explain 100, unexplained 1000 (tolerance 0); "
+        "opened 2026-01-08, 1 day(s)"
     )
-    assert vault["in_transit_item_count"] == 0 and vault["in_transit_items"] is None
+    assert vault["in_transit_item_count"] == 1 and "M2" in vault["in_transit_items"]
 
 
 def test_reconciliation_money_columns_are_exact(warehouse: Path) -> None:

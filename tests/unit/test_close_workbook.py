@@ -186,3 +186,37 @@ def test_re_rendering_from_the_snapshot_gives_the_same_bytes(closed):
     assert set(first) == set(second) and len(first) > 10
     for name, content in first.items():
         assert second[name] == content, name
+
+
+def test_open_breaks_of_the_register_are_listed_with_owner_and_counted_on_the_cover(tmp_path):
+    """A period closes with open breaks: each break of the register open at the period end
+    (opened by then, not closed by then) is listed with its owner and status, aged to the
+    period end, and the cover says how many; closed and later breaks are not listed."""
+    warehouse = build_close_warehouse(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "create table marts.reconciliation_breaks as select * from (values "
+        f"('BRK-1', date '2026-10-29', null::date, 'ethereum', '{HOT}', 'custodian_vs_ledger', "
+        "'investigating', 'ana', 5, 1::decimal(38,18)), "
+        f"('BRK-2', date '2026-10-20', date '2026-11-02', 'ethereum', '{HOT}', "
+        "'onchain_vs_ledger', 'resolved', null, 13, 2::decimal(38,18)), "
+        f"('BRK-3', date '2026-10-02', date '2026-10-05', 'ethereum', '{HOT}', "
+        "'onchain_vs_ledger', 'resolved', 'bo', 3, 3::decimal(38,18)), "
+        f"('BRK-4', date '2026-11-01', null::date, 'ethereum', '{HOT}', 'custodian_vs_ledger', "
+        "'open', null, 1, 4::decimal(38,18))) "
+        "t(break_id, opened_date, closed_date, network, location_id, comparison, status, owner, "
+        "age_days, unexplained_difference)"
+    )
+    closed, tables = close_period(
+        con, OCTOBER, now=T0, actor="alice", run_id="run-1", reporting_timezone="America/New_York"
+    )
+    con.close()
+    files = render_pack(closed, tables, tmp_path / "reports")
+    with (files.csv_dir / "breaks.csv").open(encoding="utf-8") as fh:
+        breaks = sorted(csv.DictReader(fh), key=lambda b: b["break_id"])
+    assert [(b["break_id"], b["status"], b["owner"], b["break_age_days"]) for b in breaks] == [
+        ("BRK-1", "investigating", "ana", "2"),
+        ("BRK-2", "resolved", "", "11"),  # open at the period end, closed since
+    ]
+    cover = [v for row in _sheet_rows(files.workbook, "Cover", True) for v in row if v]
+    assert "2: each listed under Reconciliation breaks with its owner and status" in cover

@@ -352,3 +352,24 @@ def test_pages_say_which_mart_they_wait_for(tmp_path, monkeypatch):
     at = _page("Reconciliation")  # open breaks fall back to the latest day's breaks
     assert _metric(at, "Open breaks") == "2"
     assert any("reconciliation_breaks" in c.value for c in at.caption)
+
+
+def test_break_register_filters_by_status_owner_and_age(data_dir):
+    at = _page("Reconciliation")
+    # open ones by default: the resolved break of September is not shown
+    assert _metric(at, "Open breaks") == "2"
+    at.multiselect(key="breaks-status").set_value(["open", "resolved"]).run()
+    _ok(at)
+    shown = _table(at, "description").value
+    assert sorted(shown["status"]) == ["open", "resolved"]
+    assert _metric(at, "Open breaks") == "1"  # of the rows shown, one is open
+    at.multiselect(key="breaks-status").set_value(["open", "investigating"]).run()
+    at.multiselect(key="breaks-owner").set_value(["ana"]).run()
+    _ok(at)
+    assert list(_table(at, "description").value["location_id"]) == ["fb-vault-1"]
+    at.multiselect(key="breaks-owner").set_value(["ana", "(no owner)"]).run()
+    at.multiselect(key="breaks-age").set_value(["0-1"]).run()
+    assert _metric(at, "Open breaks") == "2"
+    at.multiselect(key="breaks-age").set_value([">30"]).run()
+    _ok(at)
+    assert _metric(at, "Open breaks") == "0"

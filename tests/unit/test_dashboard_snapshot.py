@@ -62,3 +62,20 @@ def test_released_snapshots_can_be_rewritten_in_place(tmp_path):
     con.close()
     assert snapshot.scalar(COUNT) == 6
     release_attached_snapshots()
+
+
+def test_the_reader_keeps_one_current_and_one_previous_version(tmp_path):
+    """`snapshot.duckdb` is a symlink to the current version: the reader follows it by its
+    stable name, so it holds the current and the previous version, not one per publish."""
+    from dashboard.snapshot import _ATTACHED
+
+    release_attached_snapshots()
+    data_dir = build_published(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    snapshot = Snapshot(data_dir)
+    for run in range(3):
+        publish_snapshot(warehouse, data_dir, run_id=f"run-{run}")
+        assert snapshot.status().run_id == f"run-{run}"
+    assert len(_ATTACHED._current) == 1
+    assert len(_ATTACHED._previous) == 1
+    release_attached_snapshots()

@@ -13,7 +13,8 @@ ROW = (
     "as location_id, 'acme' as entity, 'client' as ownership, 'wallet' as location_type, "
     "{balance}::decimal(38,18) as balance, 0::decimal(38,18) as pending_in, "
     "{pending_out}::decimal(38,18) as pending_out, 0::decimal(38,18) as frozen, "
-    "0::decimal(38,18) as locked, {available}::decimal(38,18) as available"
+    "0::decimal(38,18) as locked, {available}::decimal(38,18) as available, "
+    "'onchain' as balance_status"
 )
 
 
@@ -91,14 +92,15 @@ def _rollforward(path, rows: list[tuple]) -> str:
                 "burns",
                 "fees",
                 "closing_balance",
+                "unexplained_change",
             )
         )
         + ")"
     )
     con.executemany(
         "insert into marts.inventory_rollforward values "
-        "(?, 'month', ?, 'eth', '0xaa', ?, ?, ?, 0, 0, 0, 0, 0, ?)",
-        rows,
+        "(?, 'month', ?, 'eth', '0xaa', ?, ?, ?, 0, 0, 0, 0, 0, ?, ?)",
+        [row if len(row) == 7 else (*row, 0) for row in rows],
     )
     con.close()
     return str(path)
@@ -112,6 +114,8 @@ def test_rollforward_suite_passes_on_a_consistent_roll(tmp_path):
         [
             ("2026-09", "2026-09-01", 0, 10, 4, 6),
             ("2026-10", "2026-10-01", 6, 1, 0, 7),
+            # a statement that jumps by 3: unexplained_change, a term of the identity
+            ("2026-11", "2026-11-01", 7, 0, 0, 10, 3),
         ],
     )
     outcome = run_suite(path, ROLL)
@@ -121,7 +125,8 @@ def test_rollforward_suite_passes_on_a_consistent_roll(tmp_path):
 @pytest.mark.parametrize(
     ("rows", "failing"),
     [
-        ([("2026-09", "2026-09-01", 0, 10, 4, 7)], "opening + flows = closing"),
+        ([("2026-09", "2026-09-01", 0, 10, 4, 7)], "opening + flows + unexplained_change"),
+        ([("2026-09", "2026-09-01", 0, 10, 4, 6, 1)], "opening + flows + unexplained_change"),
         ([("2026-09", "2026-09-01", 0, -1, 0, -1)], "zero or positive"),
         (
             [("2026-09", "2026-09-01", 0, 10, 4, 6), ("2026-10", "2026-10-01", 5, 1, 0, 6)],

@@ -56,6 +56,24 @@ custodian_vs_onchain as (
 
 ),
 
+exchange_export_continuity as (
+
+    select * from {{ ref('int_reconciliation__exchange_export_continuity') }}
+
+),
+
+offchain_negative_balance as (
+
+    select * from {{ ref('int_reconciliation__offchain_negative_balances') }}
+
+),
+
+transaction_match as (
+
+    select * from {{ ref('int_reconciliation__unmatched_transactions') }}
+
+),
+
 unioned as (
 
     select * from transfers_vs_balanceof
@@ -67,6 +85,12 @@ unioned as (
     select * from exchange_vs_ledger
     union all
     select * from custodian_vs_onchain
+    union all
+    select * from exchange_export_continuity
+    union all
+    select * from offchain_negative_balance
+    union all
+    select * from transaction_match
 
 ),
 

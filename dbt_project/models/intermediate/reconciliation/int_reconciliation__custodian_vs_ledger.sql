@@ -1,9 +1,11 @@
 {#-
-    Comparison `custodian_vs_ledger`: on every custodian statement day (the latest statement of
-    the local day), the statement's total balance of the network's token (left) against the
-    ledger balance of the ledger accounts mapped to that custodian account, summed over the
-    entries posted at or before the statement's as-of time (right). Days after the last
-    ledger entry are not compared (the ledger has not reported them yet).
+    Comparison `custodian_vs_ledger`: on every local day from the account's first statement on
+    (int_reconciliation__custodian_day_statements), the custodian balance of the network's
+    token (left: the latest statement carried forward plus the final movements after it, at the
+    time up to which the custodian's records cover the account) against the ledger balance of
+    the ledger accounts mapped to that custodian account, summed over the entries posted
+    before the row's cut-off (right). Days after the last ledger entry
+    are not compared (the ledger has not reported them yet).
     One row per network × location_id × as_of_date.
 -#}
 
@@ -32,7 +34,7 @@ ledger_coverage as (
 compared as (
 
     select
-        day_statements.statement_date as as_of_date,
+        day_statements.as_of_date,
         day_statements.entity,
         day_statements.network,
         'custodian' as location_type,
@@ -45,8 +47,8 @@ compared as (
         day_statements.balance as left_balance,
         cast(coalesce(sum(ledger.amount), 0) as decimal(38, 18)) as right_balance,
         cast(null as bigint) as right_block_number,
-        day_statements.statement_at as observed_at,
-        {{ instant_after('day_statements.statement_at') }} as cutoff_at
+        day_statements.observed_at,
+        day_statements.cutoff_at
 
     from day_statements
 
@@ -55,22 +57,23 @@ compared as (
     left join ledger
         on
             day_statements.account_id = ledger.location_id
-            and day_statements.statement_at >= ledger.posted_at
+            and day_statements.cutoff_at > ledger.posted_at
 
     where
-        day_statements.statement_date <= ledger_coverage.last_posted_date
+        day_statements.as_of_date <= ledger_coverage.last_posted_date
         and exists (
             select 1 from ledger as mapped
             where mapped.location_id = day_statements.account_id
         )
 
     group by
-        day_statements.statement_date,
+        day_statements.as_of_date,
         day_statements.entity,
         day_statements.network,
         day_statements.account_id,
         day_statements.balance,
-        day_statements.statement_at
+        day_statements.observed_at,
+        day_statements.cutoff_at
 
 )
 

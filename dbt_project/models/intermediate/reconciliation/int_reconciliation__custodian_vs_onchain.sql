@@ -1,7 +1,10 @@
 {#-
-    Comparison `custodian_vs_onchain`: on every custodian statement day, the statement's total
-    balance (left) against balanceOf of the custodian account's on-chain address at the day's
-    check block (right), where the address has such a reading (raw.onchain_balances).
+    Comparison `custodian_vs_onchain`: on every local day from the account's first statement on,
+    the custodian balance (left: the statement on its day, else the latest statement carried
+    forward plus the final movements after it; int_reconciliation__custodian_day_statements)
+    against balanceOf of the custodian account's on-chain address at the check block of the
+    local day its records cover (observed_at's day; right), where the address has such a
+    reading (raw.onchain_balances).
     One row per network × location_id × as_of_date.
 -#}
 
@@ -23,7 +26,7 @@ balances as (
 compared as (
 
     select
-        day_statements.statement_date as as_of_date,
+        day_statements.as_of_date,
         day_statements.entity,
         day_statements.network,
         'custodian' as location_type,
@@ -37,8 +40,8 @@ compared as (
         {{ to_token_units('balances.balance_raw', 'day_statements.token_decimals') }}
             as right_balance,
         balances.block_number as right_block_number,
-        day_statements.statement_at as observed_at,
-        {{ instant_after('day_statements.statement_at') }} as cutoff_at
+        day_statements.observed_at,
+        day_statements.cutoff_at
 
     from day_statements
 
@@ -47,7 +50,7 @@ compared as (
             day_statements.network = balances.network
             and day_statements.address = balances.address
             and day_statements.token_address = balances.token_address
-            and day_statements.statement_date = balances.block_date
+            and {{ to_local_date('day_statements.observed_at') }} = balances.block_date
 
 )
 

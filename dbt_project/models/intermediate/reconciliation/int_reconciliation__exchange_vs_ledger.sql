@@ -2,8 +2,9 @@
     Comparison `exchange_vs_ledger`: at the end of every synced local day of the account's
     network from the day of its first final exchange entry to the last day the ledger covers
     (an export is taken as complete up to then: no entry, no movement), the exchange
-    balance of the network's token (left: the final entries' amounts, less fees charged in
-    the same asset, summed up to the end of the day) against the ledger balance of the ledger
+    balance of the network's token (left: what the exchange says the account holds, as
+    inventory_daily shows it - its running balance or anchor rolled with the final entries;
+    an unanchored account is not compared) against the ledger balance of the ledger
     accounts mapped to the exchange account (right). One row per network × location_id × as_of_date.
 -#}
 
@@ -118,21 +119,23 @@ account_days as (
 
 ),
 
+-- what the exchange says the account holds (inventory_daily's balance: its running balance
+-- or anchor rolled with the entries); an unanchored account has no balance to compare
 exchange_side as (
 
     select
         account_days.account_id,
         account_days.as_of_date,
-        cast(coalesce(sum(token_entries.net_amount), 0) as decimal(38, 18)) as balance
+        positions.balance
 
     from account_days
 
-    left join token_entries
+    inner join {{ ref('int_inventory__offchain_daily_positions') }} as positions
         on
-            account_days.account_id = token_entries.account_id
-            and account_days.cutoff_at > token_entries.occurred_at
+            account_days.account_id = positions.location_id
+            and account_days.as_of_date = positions.as_of_date
 
-    group by account_days.account_id, account_days.as_of_date
+    where positions.balance is not null
 
 ),
 

@@ -9,10 +9,12 @@
     movements of one source at one location; the exchange's and the ledger's record of the
     same withdrawal may both point at it):
     1. tx_hash: the movement names a transaction; its Transfer log of the same amount and
-       address is preferred, then the lowest log index.
+       address is preferred, then the lowest log index. Two movements naming the same log:
+       the earlier booked (then the lower entry id) takes it, the other goes on to 2.
     2. amount_time_window: no tx hash match; a final or pending Transfer of exactly the same
        amount to (a deposit, an inflow) or from (a withdrawal) the location's address (or to
-       the destination address the source gives) at most in_transit_window_hours away. Each
+       the destination address the source gives; an exchange withdrawal without one may
+       leave from the account's own address) at most in_transit_window_hours away. Each
        movement takes its nearest candidate and each transfer its nearest movement (ties:
        earlier block and log, earlier movement and entry id); only mutual choices match, so
        a transfer is never used twice.
@@ -81,7 +83,11 @@ exchange_items as (
         entries.tx_hash,
         case when entries.amount > 0 then accounts.address else entries.address end
             as match_to_address,
-        cast(null as string) as match_from_address
+        -- a withdrawal that names no destination: the venue may pay out of the account's
+        -- own address
+        case
+            when entries.amount < 0 and entries.address is null then accounts.address
+        end as match_from_address
 
     from {{ ref('stg_exchange__entries') }} as entries
 
@@ -147,10 +153,7 @@ ledger_items as (
         entries.amount,
         entries.tx_hash,
         case when entries.amount > 0 then entries.location_address end as match_to_address,
-        case
-            when entries.amount < 0 and entries.location_type != 'exchange'
-                then entries.location_address
-        end as match_from_address
+        case when entries.amount < 0 then entries.location_address end as match_from_address
 
     from {{ ref('int_reconciliation__ledger_entries') }} as entries
 
@@ -210,10 +213,37 @@ tx_candidates as (
 
 ),
 
+-- a transfer is used at most once per source and location: of the movements naming the
+-- same transaction, the earliest booked (then the lowest entry id) takes the log
+tx_claims as (
+
+    select
+        tx_candidates.*,
+        row_number() over (
+            partition by
+                tx_candidates.source,
+                tx_candidates.location_id,
+                tx_candidates.tx_hash,
+                tx_candidates.log_index
+            order by items.initiated_at, tx_candidates.source_account_id, tx_candidates.entry_id
+        ) as claim_rank
+
+    from tx_candidates
+
+    inner join items
+        on
+            tx_candidates.source = items.source
+            and tx_candidates.source_account_id = items.source_account_id
+            and tx_candidates.entry_id = items.entry_id
+
+    where tx_candidates.candidate_rank = 1
+
+),
+
 tx_matches as (
 
-    select * from tx_candidates
-    where candidate_rank = 1
+    select * from tx_claims
+    where claim_rank = 1
 
 ),
 

@@ -7,6 +7,9 @@
     - tolerance and max_break_age_days from the configuration (reconciliation.comparisons);
     - status: matched when |difference| <= tolerance, explained when |difference −
       explained_in_transit| <= tolerance, else break;
+    - source_as_of_at: the as-of time of the source figure the row stands on (for a custodian
+      comparison the statement carried forward, int_reconciliation__custodian_day_statements;
+      otherwise observed_at);
     - a break opened on the first as_of day of the unbroken run of non-matched rows of its
       location and comparison it belongs to (a difference first explained, then no longer, is
       one episode); break_age_days counts from that day.
@@ -32,6 +35,12 @@ settings as (
 
 ),
 
+custodian_days as (
+
+    select * from {{ ref('int_reconciliation__custodian_day_statements') }}
+
+),
+
 measured as (
 
     select
@@ -44,7 +53,8 @@ measured as (
             as in_transit_item_count,
         explanations.in_transit_items,
         cast(coalesce(settings.tolerance, 0) as decimal(38, 18)) as tolerance,
-        cast(coalesce(settings.max_break_age_days, 3) as integer) as max_break_age_days
+        cast(coalesce(settings.max_break_age_days, 3) as integer) as max_break_age_days,
+        coalesce(custodian_days.statement_at, comparisons.observed_at) as source_as_of_at
 
     from comparisons
 
@@ -57,6 +67,12 @@ measured as (
 
     left join settings
         on comparisons.comparison = settings.comparison
+
+    left join custodian_days
+        on
+            comparisons.left_source = 'custodian_statement'
+            and comparisons.location_id = custodian_days.account_id
+            and comparisons.as_of_date = custodian_days.as_of_date
 
 ),
 
@@ -134,7 +150,8 @@ final as (
         cast(case when status = 'break' then run_opened_date end as date) as break_opened_date,
         cast(max_break_age_days as integer) as max_break_age_days,
         cast(in_transit_item_count as bigint) as in_transit_item_count,
-        cast(in_transit_items as string) as in_transit_items
+        cast(in_transit_items as string) as in_transit_items,
+        source_as_of_at
 
     from opened
 
