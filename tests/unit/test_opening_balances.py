@@ -42,9 +42,7 @@ def test_opening_balance_is_written_exactly_and_idempotently(tmp_path):
         load_registry_accounts(con, config)
         (count,) = con.execute("select count(*) from raw.registry_opening_balances").fetchone()
         # the demo's own anchor (coinbase-retail) and the one set here, each once
-        assert count == 1 + sum(
-            len(a.opening_balances) for a in config.files.exchange_accounts[1:]
-        )
+        assert count == 1 + sum(len(a.opening_balances) for a in config.files.exchange_accounts[1:])
         rows = con.execute(
             "select account_id, asset, as_of, amount, source_note "
             "from raw.registry_opening_balances where account_id = ?",
