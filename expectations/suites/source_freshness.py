@@ -1,7 +1,9 @@
 """Warning suite: every source is fresh at the end of the last built day.
 
 The rows validated are one per source: the last custodian statement per account (as_of), the
-last exchange entry per account, the last ledger posting per ledger source, the last price per
+last exchange entry per account or, if later, when the newest export holding that account
+landed (an export taken today says the account was silent since its last entry: silent days
+are not stale data), the last ledger posting per ledger source, the last price per
 series (source x asset) and the last final block per network (raw.onchain_day_blocks; a
 network with no final block yet is stale), each
 against the *as-of time*: the end of the latest `as_of_date` of marts.inventory_daily in the
@@ -22,10 +24,17 @@ KEY = ("source_kind", "source")
 # source kind -> (raw table, source name expression, time column, rows that count)
 LAST_SEEN = {
     "custodian": ("raw.custodian_balances", "provider || ':' || account_id", "as_of", "true"),
-    "exchange": ("raw.exchange_entries", "venue || ':' || account_id", "occurred_at", "true"),
+    "exchange": ("raw.exchange_entries", "venue || ':' || account_id", "seen_at", "true"),
     "ledger": ("raw.ledger_entries", "source", "posted_at", "true"),
     "prices": ("raw.prices", "source || ':' || asset", "ts", "true"),
     "onchain": ("raw.onchain_day_blocks", "network", "last_block_time", "is_final"),
+}
+# what a kind's rows are read from, where it is not its raw table alone: an exchange entry
+# seen as late as the landing of the newest export (loaded or superseded) holding it
+FROM = {
+    "exchange": "(select e.*, greatest(e.occurred_at, f.dropped_at) as seen_at"
+    " from raw.exchange_entries as e left join audit.files as f"
+    " on f.sha256 = e.file_sha256 and f.status in ('loaded', 'superseded'))",
 }
 
 
@@ -35,7 +44,7 @@ def query(freshness: FreshnessConfig, timezone: str) -> str:
     seen = "\n union all ".join(
         f"select '{kind}' as source_kind, {name} as source,"
         f" max({column}) filter (where {where}) as last_at,"  # null: nothing counts yet
-        f" {limits[kind]} as max_age_hours from {table} group by all"
+        f" {limits[kind]} as max_age_hours from {FROM.get(kind, table)} group by all"
         for kind, (table, name, column, where) in LAST_SEEN.items()
     )
     return (
@@ -71,5 +80,5 @@ def suite(freshness: FreshnessConfig | None = None, timezone: str = "UTC") -> Su
         key=KEY,
         columns=("as_of_date",),
         query=query(freshness, timezone),
-        also_reads=tuple(table for table, *_ in LAST_SEEN.values()),
+        also_reads=(*(table for table, *_ in LAST_SEEN.values()), "audit.files"),
     )

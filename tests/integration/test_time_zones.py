@@ -124,6 +124,9 @@ def _config(folder: Path, zone: str) -> Path:
     path = write_config(folder, reporting_timezone=zone, start_date=START.isoformat())
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["networks"] = [n for n in data["networks"] if n["name"] == "ethereum"]
+    data["counterparties"] = [
+        c for c in data.get("counterparties", []) if c["network"] == "ethereum"
+    ]
     # the file writer needs the omnibus wallet's label; it holds nothing here
     keep = {*WALLETS, "omnibus-hot"}
     data["wallets"] = [w for w in data["wallets"] if w["label"] in keep]

@@ -49,7 +49,10 @@ SOURCES = {
     "raw.custodian_balances": "select 'fireblocks' as provider, 'vault' as account_id,"
     " timestamptz '2026-10-01 04:00:00+00' as as_of",
     "raw.exchange_entries": "select 'kraken' as venue, 'k1' as account_id,"
-    " timestamptz '2026-10-02 20:00:00+00' as occurred_at",
+    " timestamptz '2026-10-02 20:00:00+00' as occurred_at, 'sha-k1' as file_sha256",
+    # the export holding k1's entries landed before its last entry (dropped_at counts when later)
+    "audit.files": "select 'sha-k1' as sha256, 'loaded' as status,"
+    " timestamptz '2026-10-02 00:00:00+00' as dropped_at",
     "raw.ledger_entries": "select 'ledger' as source, timestamptz '2026-10-03 01:00:00+00'"
     " as posted_at",
     "raw.prices": "select 'coingecko' as source, 'USD1' as asset,"
@@ -99,6 +102,22 @@ def test_clean_marts_pass(clean, spec):
     assert outcome.skipped is None
     assert outcome.success, outcome.summary()
     assert outcome.outcomes
+
+
+def test_a_silent_exchange_account_is_fresh_when_its_newest_export_is(clean, tmp_path):
+    """No entry for two days, but the export landed an hour before the as-of time: fresh; the
+    same export as a quarantined file does not count."""
+    silent = "update raw.exchange_entries set occurred_at = timestamptz '2026-10-01 00:00:00+00'"
+    landed = "; update audit.files set dropped_at = timestamptz '2026-10-03 03:00:00+00'"
+    fresh = with_fault(clean, tmp_path / "fresh.duckdb", silent + landed)
+    outcome = run_suite(fresh, FRESHNESS_SUITE)
+    assert outcome.success, outcome.summary()
+    refused = with_fault(
+        clean,
+        tmp_path / "refused.duckdb",
+        silent + landed + "; update audit.files set status = 'quarantined'",
+    )
+    assert_fails_on(run_suite(refused, FRESHNESS_SUITE), "exchange data is at most 24 hours old")
 
 
 BREAK_ROW = (
