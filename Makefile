@@ -84,7 +84,7 @@ clean:
 bench: setup
 	$(BIN)/python -m bench.onchain_decode --logs 1000000 --sample 20000 --out bench/results/onchain_decode.json
 	$(BIN)/python -m bench.onchain_fetch --transfers 200000 --per-tx 500 --out bench/results/onchain_fetch.json
-	$(BIN)/python -m bench.file_load_memory --mb 200 --out bench/results/file_load_memory_200mb.json
+	$(BIN)/python -m bench.file_load_memory --mb 1024 --out bench/results/file_load_memory_1024mb.json
 	USD1INV_STORM_FILES=1000 $(BIN)/python -m pytest tests/unit/files/test_load_storm.py -q
 
 # dbt benchmark (not part of `make test`): full vs incremental `dbt build` of the inventory

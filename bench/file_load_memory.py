@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> dict:
             (REPO / "tests/fixtures/files/files_config.yml").read_text(encoding="utf-8")
         )
         files["pseudonym_key_env"] = KEY_ENV
+        # the generated file may pass the default limit (1 GiB) by a line: let it in
+        files["max_file_bytes"] = 2 * int(args.mb * (1 << 20)) + (1 << 20)
         config_path = write_config(folder, files=files)
         landing = folder / "data" / "landing" / "ledger"
         landing.mkdir(parents=True)
@@ -127,6 +129,8 @@ def main(argv: list[str] | None = None) -> dict:
             check=True,
         )
         measured = json.loads(done.stdout.strip().splitlines()[-1])
+    if measured["status"] != "loaded":
+        raise SystemExit(f"the generated file was not loaded: {measured}")
     growth = measured["peak_rss_bytes"] - measured["rss_before_bytes"]
     result = {
         "file_bytes": size,

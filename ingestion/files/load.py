@@ -19,9 +19,10 @@ symbolic link, a name that is not UTF-8 or holds control characters, and a file 
 type before the insert. A quarantined file is recorded, so it is not retried until its bytes
 change. Only a configuration error (``ConfigError``) stops the load.
 
-Internal-ledger files (``STREAMS``) are never read whole (issue #14): they are checked, parsed
-and inserted in chunks of rows inside their one transaction, with the same outcome, problems
-and rows as the whole-file path of the other adapters (bench/README.md has the figures).
+Internal-ledger files (``STREAMS``) are never read whole (issue #14): they are read, checked
+and parsed in chunks of rows, staged in a Parquet file beside the warehouse and inserted by one
+statement in their one transaction, with the same outcome, problems and rows as the whole-file
+path of the other adapters (bench/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Iterable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import localcontext
@@ -37,6 +40,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingestion.config import Config, ConfigError
 from ingestion.files.adapters import ParseContext, Parsed
@@ -100,12 +104,14 @@ PARSERS: dict[str, Callable[[bytes, ParseContext], Parsed]] = {
     "coingecko": coingecko.parse,
     "coinmarketcap": coinmarketcap.parse,
 }
-# adapters that read a file row by row and hand it over in chunks, inserted as they come in
-# the file's one transaction (issue #14): memory stays bounded whatever the file's size
+# adapters that read a file row by row and hand it over in chunks, staged in Parquet and
+# inserted by one statement (issue #14): memory stays bounded whatever the file's size
 STREAMS = {"internal_ledger": internal.stream}
 # columns whose values are personal data: never copied into a quarantine report
 PERSONAL_COLUMNS = {"internal_ledger": internal.PERSONAL, "fordefi": fordefi.PERSONAL}
 REDACTED = "<personal data, not stored>"
+# beside the warehouse: a streamed file's rows, staged in Parquet until its one insert
+STAGING_FOLDER = ".file-load-staging"
 
 
 @dataclass
@@ -346,72 +352,75 @@ class FileLoader:
         state = internal.StreamState()
         chunks = STREAMS[src.adapter](landed.path, encoding, ctx, state)
         checked: list[Problem] = []  # check_rows problems, in row order
-        refused: Exception | None = None  # the first error of the warehouse
-        inserted = 0
-        self.con.execute("begin transaction")
-        try:
-            while True:
-                try:
-                    with localcontext(EXACT):  # sums and checks on amounts never round
-                        rows = next(chunks, None)
-                except FileRejected as rejected:
-                    self._rollback_quietly()
-                    return self._quarantine(landed, outcome, b"", rejected, encoding=recorded)
-                except Exception as exc:  # an adapter bug must not take the other files down
-                    log.exception("adapter %s failed on %s", src.adapter, landed.path.name)
-                    self._rollback_quietly()
-                    problem = Problem(0, "", None, f"adapter error {type(exc).__name__}: {exc}")
-                    rejected = FileRejected([problem])
-                    return self._quarantine(landed, outcome, b"", rejected, encoding=recorded)
-                if rows is None:
-                    break
-                chunk = Parsed(state.table, rows, "", 0)
-                if len(checked) < MAX_PROBLEMS:
-                    checked.extend(check_rows(chunk))
-                if checked or refused is not None:
-                    continue  # the file will be quarantined: read on for its rows and problems
-                try:
-                    self._insert(chunk, landed)
-                    inserted += len(rows)
-                except Exception as exc:
-                    refused = exc
-            parsed = Parsed(state.table, [], state.statement_key, state.rows_in)
-            outcome.rows_in = parsed.rows_in
-            outcome.statement_key = parsed.statement_key
+        with staging_folder(self.config) as folder:
+            staged = folder / "rows.parquet"
+            writer: pq.ParquetWriter | None = None
+            names: list[str] = []
+            staged_rows = 0
+            try:
+                while True:
+                    try:
+                        with localcontext(EXACT):  # sums and checks on amounts never round
+                            rows = next(chunks, None)
+                    except FileRejected as rejected:
+                        return self._quarantine(landed, outcome, b"", rejected, encoding=recorded)
+                    except Exception as exc:  # an adapter bug must not take the other files down
+                        log.exception("adapter %s failed on %s", src.adapter, landed.path.name)
+                        problem = Problem(0, "", None, f"adapter error {type(exc).__name__}: {exc}")
+                        rejected = FileRejected([problem])
+                        return self._quarantine(landed, outcome, b"", rejected, encoding=recorded)
+                    if rows is None:
+                        break
+                    chunk = Parsed(state.table, rows, "", 0)
+                    if len(checked) < MAX_PROBLEMS:
+                        checked.extend(check_rows(chunk))
+                    if checked:
+                        continue  # the file will be quarantined: read on for its rows and problems
+                    names, arrow = self._arrow_rows(chunk, landed)
+                    if writer is None:
+                        writer = pq.ParquetWriter(staged, arrow.schema)
+                    writer.write_table(arrow)
+                    staged_rows += len(rows)
+            finally:
+                if writer is not None:
+                    writer.close()
+            outcome.rows_in = state.rows_in
+            outcome.statement_key = state.statement_key
             if checked:
-                self._rollback_quietly()
-                rejected = FileRejected(checked, parsed.rows_in)
+                rejected = FileRejected(checked, state.rows_in)
                 return self._quarantine(landed, _reset(outcome), b"", rejected, encoding=recorded)
-            assert inserted == parsed.rows_in, "an adapter dropped rows"
-            if refused is None:
-                try:
-                    self.con.execute(
-                        f"update raw.{parsed.table} set statement_key = ? where file_sha256 = ?",
-                        [parsed.statement_key, landed.sha256],
+            assert staged_rows == state.rows_in, "an adapter dropped rows"
+            self.con.execute("begin transaction")
+            try:
+                if staged_rows:
+                    # one insert of every row from the staged file: DuckDB writes its row groups
+                    # to the database file as they fill instead of holding the transaction's
+                    # rows in memory (bench/README.md: loading one large ledger export)
+                    self._insert_from(
+                        state.table,
+                        names,
+                        f"read_parquet({_sql_text(staged)})",
+                        statement_key=state.statement_key,
                     )
-                except Exception as exc:
-                    refused = exc
-            if refused is not None:
-                raise refused
-            outcome.rows_loaded = inserted
-            superseded_by, older = self._supersession(landed, parsed.statement_key)
-            outcome.status = "superseded" if superseded_by else "loaded"
-            if not superseded_by and older:
-                self._supersede(landed, outcome, older)
-            self._record(
-                landed,
-                outcome,
-                b"",
-                encoding=recorded,
-                superseded_by=superseded_by,
-                raw_table=parsed.table,
-            )
-            self._load_log(landed, outcome)
-            self.con.execute("commit")
-        except Exception as exc:  # only this file's transaction is undone
-            self._rollback_quietly()
-            rejected = _refused(outcome, exc, state.rows_in)
-            return self._quarantine(landed, _reset(outcome), b"", rejected, encoding=recorded)
+                outcome.rows_loaded = staged_rows
+                superseded_by, older = self._supersession(landed, state.statement_key)
+                outcome.status = "superseded" if superseded_by else "loaded"
+                if not superseded_by and older:
+                    self._supersede(landed, outcome, older)
+                self._record(
+                    landed,
+                    outcome,
+                    b"",
+                    encoding=recorded,
+                    superseded_by=superseded_by,
+                    raw_table=state.table,
+                )
+                self._load_log(landed, outcome)
+                self.con.execute("commit")
+            except Exception as exc:  # only this file's transaction is undone
+                self._rollback_quietly()
+                rejected = _refused(outcome, exc, state.rows_in)
+                return self._quarantine(landed, _reset(outcome), b"", rejected, encoding=recorded)
         log.info("%s", outcome.summary())
         return outcome
 
@@ -419,6 +428,15 @@ class FileLoader:
         """Append the rows through Arrow, every value as text, cast by DuckDB (exact)."""
         if not parsed.rows:
             return
+        names, arrow = self._arrow_rows(parsed, landed)
+        self.con.register("incoming_file_rows", arrow)
+        try:
+            self._insert_from(parsed.table, names, "incoming_file_rows")
+        finally:
+            self.con.unregister("incoming_file_rows")
+
+    def _arrow_rows(self, parsed: Parsed, landed: LandedFile) -> tuple[list[str], pa.Table]:
+        """The rows with their provenance as an Arrow table of text columns."""
         columns = [name for name, _ in TABLES[parsed.table]]
         common = {
             "source": landed.source.name,
@@ -436,21 +454,29 @@ class FileLoader:
                 value = row.get(name, common.get(name))
                 values.append(_text(value))
             arrays[name] = pa.array(values, type=pa.string())
-        self.con.register("incoming_file_rows", pa.table(arrays))
-        types = dict(TABLES[parsed.table])
-        select = ", ".join(
-            f"cast({n} as {types.get(n, 'varchar').replace(' not null', '')})"
-            if n != "row_number"
-            else "cast(row_number as integer)"
-            for n in names
+        return names, pa.table(arrays)
+
+    def _insert_from(
+        self, table: str, names: list[str], relation: str, *, statement_key: str | None = None
+    ) -> None:
+        """``insert into raw.<table>`` from a relation of text columns, each cast to its type;
+        ``statement_key``, when given, replaces the relation's (known once a file is read)."""
+        types = dict(TABLES[table])
+        params: list[object] = []
+        selected = []
+        for n in names:
+            if n == "row_number":
+                selected.append("cast(row_number as integer)")
+            elif n == "statement_key" and statement_key is not None:
+                selected.append("cast(? as varchar)")
+                params.append(statement_key)
+            else:
+                selected.append(f"cast({n} as {types.get(n, 'varchar').replace(' not null', '')})")
+        self.con.execute(
+            f"insert into raw.{table} ({', '.join(names)}) "
+            f"select {', '.join(selected)} from {relation}",
+            params,
         )
-        try:
-            self.con.execute(
-                f"insert into raw.{parsed.table} ({', '.join(names)}) "
-                f"select {select} from incoming_file_rows"
-            )
-        finally:
-            self.con.unregister("incoming_file_rows")
 
     def _supersede(self, landed: LandedFile, outcome: FileOutcome, older: list[str]) -> None:
         """The files this one replaces (same statement key, dropped earlier) become superseded."""
@@ -518,6 +544,20 @@ class FileLoader:
             message=outcome.summary(),
             status=outcome.status,
         )
+
+
+@contextlib.contextmanager
+def staging_folder(config: Config) -> Iterator[Path]:
+    """A folder of its own beside the warehouse for one streamed file's staged rows, removed
+    after; what a killed load left there is removed by the next ``load_files``."""
+    root = config.warehouse_path.parent / STAGING_FOLDER
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root) as folder:
+        yield Path(folder)
+
+
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def shown_path(path: Path) -> str:
@@ -667,5 +707,7 @@ def load_files(
                 continue
             landed.append(landed_file(source, path))
     landed.sort(key=lambda f: (f.dropped_at, str(f.path)))
+    # staged rows a killed load left behind (one load at a time holds the warehouse's lock)
+    shutil.rmtree(config.warehouse_path.parent / STAGING_FOLDER, ignore_errors=True)
     loader = FileLoader(con, config, load_id)
     return [loader.load(f) for f in landed]

@@ -1,5 +1,6 @@
-"""Issue #14: an internal-ledger file is read row by row and inserted in chunks in its one
-transaction, with the very outcome, problems and rows of the whole-file path."""
+"""Issue #14: an internal-ledger file is read row by row in chunks, staged in Parquet and inserted
+by one statement in its one transaction, with the very outcome, problems and rows of the
+whole-file path."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def test_streamed_load_equals_whole_file_load(files_config, monkeypatch, name):
     assert streamed == whole
 
 
-def test_a_ledger_file_is_never_read_whole_and_is_inserted_in_chunks(files_config, monkeypatch):
+def test_a_ledger_file_is_never_read_whole_and_is_staged_in_chunks(files_config, monkeypatch):
     data = (HEADER + "".join(_many(25))).encode()
     path = files_config.landing_dir / "ledger" / "big.csv"
     path.write_bytes(data)
@@ -101,19 +102,41 @@ def test_a_ledger_file_is_never_read_whole_and_is_inserted_in_chunks(files_confi
         load, "STREAMS", {"internal_ledger": functools.partial(internal.stream, chunk_rows=10)}
     )
     sizes: list[int] = []
-    insert = load.FileLoader._insert
+    staged = load.FileLoader._arrow_rows
+    inserts: list[str] = []
+    insert = load.FileLoader._insert_from
 
     def counting(self, parsed, landed):
         sizes.append(len(parsed.rows))
-        return insert(self, parsed, landed)
+        return staged(self, parsed, landed)
 
-    monkeypatch.setattr(load.FileLoader, "_insert", counting)
+    def one_insert(self, table, names, relation, **kwargs):
+        inserts.append(relation)
+        return insert(self, table, names, relation, **kwargs)
+
+    monkeypatch.setattr(load.FileLoader, "_arrow_rows", counting)
+    monkeypatch.setattr(load.FileLoader, "_insert_from", one_insert)
     con = memory_warehouse()
     outcome = load_path(con, files_config, path)
     assert (outcome.status, outcome.rows_in, outcome.rows_loaded) == ("loaded", 25, 25)
-    assert sizes == [10, 10, 5]
+    assert sizes == [10, 10, 5]  # staged 10 rows at a time
+    assert len(inserts) == 1 and inserts[0].startswith("read_parquet(")  # inserted at once
+    staging = files_config.warehouse_path.parent / load.STAGING_FOLDER
+    assert not any(staging.iterdir())  # the staged rows are removed after the load
     keys = con.execute("select distinct statement_key from raw.ledger_entries").fetchall()
     assert keys == [(outcome.statement_key,)] and outcome.statement_key.startswith("ledger|")
+
+
+def test_rows_a_killed_load_staged_are_removed_by_the_next_load(files_config):
+    staging = files_config.warehouse_path.parent / load.STAGING_FOLDER / "tmp_killed"
+    staging.mkdir(parents=True)
+    (staging / "rows.parquet").write_bytes(b"PAR1 cut short by kill -9")
+    path = files_config.landing_dir / "ledger" / "after.csv"
+    path.write_bytes((HEADER + "".join(_many(3))).encode())
+    con = memory_warehouse()
+    (outcome,) = load.load_files(con, files_config, "next-load", paths=[path])
+    assert (outcome.status, outcome.rows_loaded) == ("loaded", 3)
+    assert not staging.exists()
 
 
 def test_check_encoding_says_what_decode_says(tmp_path, monkeypatch):
