@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -538,3 +539,46 @@ def test_a_second_build_changes_nothing(built: tuple[Path, Path]) -> None:
     assert result.returncode == 0, result.stdout[-4000:]
     assert _snapshot(path) == before
     assert any("contract" in row for row in before["inventory_daily"])
+
+
+def test_a_later_statement_that_agrees_clears_the_break_by_itself(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The ledger books M2 (the custodian's 100 deposit on the 9th) and the vault's next
+    statement, at the end of the 9th, says 4,100 (5,000 - 1,000 withdrawn on the 8th + 100): the
+    two agree, so the break opened on the 8th closes by itself, cleared by data, in an
+    incremental build."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built[0], path)
+    con = duckdb.connect(str(path))
+    try:
+        _file(con, "sha-statement-3", "fireblocks", "custodian")
+        con.execute(
+            "insert into raw.custodian_balances values ('fireblocks', 'fireblocks', "
+            "'fireblocks', 'cust-vault', '7', 'USD1', 'USD1_ERC20', ?, ?, ?, 0, 0, 0, 0, "
+            "null, ?, ?, ?, ?, ?)",
+            [_ts("2026-01-10 04:59:59"), Decimal(4100), Decimal(4100),
+             *_prov("sha-statement-3", 1)],
+        )  # fmt: skip
+        _file(con, "sha-ledger-2", "ledger", "ledger")
+        con.execute(
+            "insert into raw.ledger_entries values (?, ?, ?, 'operating', 'acme-pay', ?, "
+            "'USD1', ?, ?, null, null, ?, ?, ?, ?, ?, ?, ?)",
+            ["ledger", "L9", "led-cust", "deposit", Decimal(100), _ts("2026-01-09 11:00:00"),
+             NETWORK, _tx(6), *_prov("sha-ledger-2", 1)],
+        )  # fmt: skip
+    finally:
+        con.close()
+    result = _dbt_build(path, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    ninth = _recon(path, "custodian_vs_ledger")[date(2026, 1, 9)]
+    assert (ninth["status"], ninth["difference"]) == ("matched", 0)
+    (vault,) = _rows(
+        path,
+        "select * from marts.reconciliation_breaks"
+        " where comparison = 'custodian_vs_ledger' and location_id = 'cust-vault'",
+    )
+    assert (vault["status"], vault["resolved_by"]) == ("resolved", "data")
+    assert vault["resolution_reason"] == "cleared by data on 2026-01-09"
+    assert (vault["opened_date"], vault["closed_date"]) == (date(2026, 1, 8), date(2026, 1, 9))
+    assert vault["age_days"] == 1 and vault["is_open"] is False
