@@ -144,8 +144,8 @@ class ExchangeAccount(_Strict):
         default=None,
         min_length=1,
         description="the wallet inside the venue login as the venue's files name it (Binance "
-        "statement `Account`: Spot, Funding, USD-MFutures, ...); rows of a wallet no account "
-        "names reject the file",
+        "statement `Account`: Spot, Funding, USD-MFutures, ...; Kraken `wallet`: spot / main, "
+        "earn / flexible, ...); rows of a wallet no account names reject the file",
     )
     entity: str
     ownership: Ownership

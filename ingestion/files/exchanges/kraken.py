@@ -10,6 +10,15 @@ order); rows with an empty ``txid`` and empty balance are not-yet-final copies o
 with the same ``refid``: they are loaded with ``is_final = false`` and entry id
 ``pending:<refid>``, so counting only final rows never doubles a deposit. Kraken gives no tx
 hash or network. The file does not name the account: the landing source's ``account`` does.
+
+Wallets (``wallet``: ``spot / main``, ``earn / flexible``, ...): a wallet's ``balance`` is that
+wallet's running balance, not the account's. When an exchange account of the landing account's
+login (venue kraken, same ``external_id``) has a ``sub_account``, each wallet is its own account:
+a row goes to the account whose ``sub_account`` is its wallet, and a wallet no account names
+rejects the file, naming it. Without any ``sub_account``, every row goes to the landing account,
+and the configured token held in two wallets of it rejects the file (the two running balances
+would read as one; give each wallet an account with its ``sub_account``). Other assets may sit in
+several wallets: they never enter the token's marts.
 """
 
 from __future__ import annotations
@@ -48,6 +57,38 @@ def _time(text: str | None):
     return parse_format(raw, fmt, UTC)
 
 
+def _wallets_have_accounts(ctx: ParseContext) -> bool:
+    """Whether the landing account's login has accounts per wallet (a ``sub_account``)."""
+    accounts = [a for a in ctx.config.files.exchange_accounts if a.venue == ctx.provider]
+    if ctx.source.account is not None:
+        pinned = next(a for a in accounts if a.id == ctx.source.account)
+        accounts = [a for a in accounts if a.external_id == pinned.external_id]
+    return any(a.sub_account for a in accounts)
+
+
+def _one_token_wallet(
+    ctx: ParseContext,
+    errors: RowErrors,
+    row: int,
+    asset_code: str | None,
+    wallet: str,
+    seen: dict[str, tuple[str, int]],
+) -> None:
+    """Without accounts per wallet, the token must sit in one wallet of the file."""
+    asset = ctx.asset((asset_code or "").strip())
+    if asset not in ctx.token_symbols():
+        return
+    first = seen.setdefault(asset, (wallet, row))
+    if first[0] != wallet:
+        errors.add(
+            row,
+            "wallet",
+            wallet,
+            f"{asset} is also in wallet {first[0]!r} (row {first[1]}): give each wallet its own "
+            "files.exchange_accounts entry with sub_account",
+        )
+
+
 def parse(data: bytes, ctx: ParseContext) -> Parsed:
     table = read_csv(decode(data), delimiter=",", required=REQUIRED, optional=OPTIONAL)
     rows_in = len(table.rows)
@@ -56,9 +97,16 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
     errors = RowErrors()
     rows, accounts, times = [], set(), []
     running: dict[tuple[str, str], Decimal] = {}
+    by_wallet = _wallets_have_accounts(ctx)
+    token_wallets: dict[str, tuple[str, int]] = {}  # token asset -> the first wallet, its row
     for n, cells in table.rows:
         get = lambda c, cells=cells: table.get(cells, c)  # noqa: E731
-        account = ctx.exchange_account(errors, n, "", None)
+        wallet = (get("wallet") or "").strip()
+        if by_wallet and wallet:
+            account = ctx.exchange_wallet_account(errors, n, "wallet", None, wallet)
+        else:
+            account = ctx.exchange_account(errors, n, "", None)
+            _one_token_wallet(ctx, errors, n, get("asset"), wallet, token_wallets)
         when = parse_cell(errors, n, "time", get("time"), _time)
         amount = parse_cell(errors, n, "amount", get("amount"), parse_decimal)
         fee = parse_cell(errors, n, "fee", get("fee"), parse_decimal)
