@@ -96,14 +96,15 @@ def check_encoding(path: Path) -> str:
 SHOWN_NAME_CHARS = 40  # a header name echoed in a rejection is cut to this length
 
 
-def _missing_columns(header: list[str], missing, delimiter: str, first_cell: str) -> Problem:
+def _missing_columns(header: list[str], missing, delimiter: str | None, first_cell: str) -> Problem:
     """The problem of a header without the layout's columns: what it has, and a delimiter hint."""
     found = ", ".join(shown_name(h) for h in header[:12])
     hint = ""
-    if len(header) == 1 and delimiter != "\t" and "\t" in first_cell:
-        hint = " (the file is tab-delimited)"
-    elif len(header) == 1:
-        hint = f" (no {delimiter!r} delimiter found in the header)"
+    if delimiter is not None and len(header) == 1:
+        if delimiter != "\t" and "\t" in first_cell:
+            hint = " (the file is tab-delimited)"
+        else:
+            hint = f" (no {delimiter!r} delimiter found in the header)"
     return Problem(0, "", None, f"header lacks column(s) {missing}; found {found}{hint}")
 
 
@@ -186,6 +187,28 @@ def read_csv(
             [Problem(reader.line_num - 1 + 0, "", None, f"broken CSV quoting: {exc}")],
             _count_rows(body),
         ) from None
+    return table_of_records(
+        records,
+        required=required,
+        optional=optional,
+        header_prefix_columns=header_prefix_columns,
+        delimiter=delimiter,
+    )
+
+
+def table_of_records(
+    records: list[list[str]],
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+    header_prefix_columns: Iterable[str] = (),
+    delimiter: str | None = None,
+) -> Table:
+    """``read_csv``'s table of records already split into cells (a CSV file's, or a workbook's
+    rows as text): the header is the first record with a non-empty cell, empty records are
+    skipped, and the header and cell-count checks and their rejections are ``read_csv``'s.
+    ``delimiter`` only words the hint of a header without the required columns (None: no
+    delimiter, no hint)."""
     records = [r for r in records if any(cell.strip() for cell in r)]
     if not records:
         raise FileRejected([Problem(0, "", None, "empty file: no header")])

@@ -1,4 +1,4 @@
-"""Gemini transaction history (CSV).
+"""Gemini transaction history (xlsx or CSV).
 
 Layout (FORMATS.md §2.6): fixed columns ``Date, Time (UTC), Type, Symbol, Specification,
 Liquidity Indicator, Trading Fee Rate (bps), Trade ID, Order ID, Order Date, Order Time, Client
@@ -14,8 +14,19 @@ Credit (deposit), Debit (withdrawal), Buy, Sell (trade), others ``other``. A row
 in one or two assets (a trade's two legs): raw holds one row per file row, the leg stored is the
 configured token's when it has one, else the first asset with an amount; the other leg's value
 is ``amount_usd`` when it is USD. The entry id is ``Trade ID`` for trades, else ``Tx Hash``, else a
-hash of the row's cells. The xlsx download is not read (export CSV). The landing source's
-``account`` says which account.
+hash of the row's cells. The landing source's ``account`` says which account.
+
+The xlsx download and the CSV export are both read, told apart by content (an xlsx file is a
+zip archive), whatever the file's name. The workbook's first worksheet becomes the records the
+CSV gives (``workbook.read_workbook``: date and time cells as the CSV's ``YYYY-MM-DD`` and
+``HH:MM:SS[.ffffff]``, number cells as their digits) and the rest is the CSV's path: the same
+columns, checks, rows and problems. xlsx stores numbers as binary floats (15 to 17 significant
+digits): an amount with more digits than that comes out as Excel kept it. The content-hash
+entry id of a row without ``Trade ID`` or ``Tx Hash`` hashes the cells' text, which differs
+between the two (``"$10,000.00"`` in the CSV, the number ``10000`` in the workbook): such a row
+has another id in the xlsx than in the CSV of the same history, so do not load overlapping
+periods of one account in both. A workbook that cannot be read (corrupt, encrypted, not xlsx)
+is rejected with the reason.
 """
 
 from __future__ import annotations
@@ -36,8 +47,9 @@ from ingestion.files.adapters import (
     statement_key,
 )
 from ingestion.files.problems import FileRejected, Problem, RowErrors
-from ingestion.files.text import decode, read_csv
+from ingestion.files.text import Table, decode, read_csv, table_of_records
 from ingestion.files.values import NumberStyle, parse_decimal, parse_format
+from ingestion.files.workbook import is_workbook, read_workbook
 
 REQUIRED = ["Date", "Time (UTC)", "Type", "Symbol"]
 OPTIONAL = ["Specification", "Liquidity Indicator", "Trading Fee Rate (bps)", "Trade ID",
@@ -76,14 +88,34 @@ def _check_balances(legs_in_order: list[tuple], errors: RowErrors) -> None:
             running[a] = balance
 
 
-def parse(data: bytes, ctx: ParseContext) -> Parsed:
-    decoded = decode(data)
-    first = next((line for line in decoded.text.splitlines() if line.strip()), "")
-    assets = [m.group(1) for h in first.split(",") if (m := AMOUNT.match(h.strip().strip('"')))]
+def _assets(header: list[str]) -> list[str]:
+    """The assets of the header's generated ``<A> Amount <A>`` columns, in header order."""
+    return [m.group(1) for h in header if (m := AMOUNT.match(h.strip().strip('"')))]
+
+
+def _optional(assets: list[str]) -> list[str]:
     generated = [
         c for a in assets for c in (f"{a} Amount {a}", f"Fee ({a}) {a}", f"{a} Balance {a}")
     ]
-    table = read_csv(decoded, delimiter=",", required=REQUIRED, optional=OPTIONAL + generated)
+    return OPTIONAL + generated
+
+
+def _read(data: bytes) -> tuple[Table, list[str]]:
+    """The file's table and its assets: the first worksheet of an xlsx workbook, else the CSV."""
+    if is_workbook(data):
+        records = read_workbook(data)
+        assets = _assets(records[0] if records else [])
+        table = table_of_records(records, required=REQUIRED, optional=_optional(assets))
+        return table, assets
+    decoded = decode(data)
+    first = next((line for line in decoded.text.splitlines() if line.strip()), "")
+    assets = _assets(first.split(","))
+    table = read_csv(decoded, delimiter=",", required=REQUIRED, optional=_optional(assets))
+    return table, assets
+
+
+def parse(data: bytes, ctx: ParseContext) -> Parsed:
+    table, assets = _read(data)
     rows_in = len(table.rows)
     if not assets:
         raise FileRejected(
