@@ -58,6 +58,9 @@ DELAYS = {"files": 2.0, "onchain": 4.0, "dbt": 10.0, "publish": 0.1}
 RUN_SPECIFIC = {
     # the id of the load (a new uuid per run) that inserted a row: provenance, not content
     "load_id",
+    # the block range of the fetch that brought an on-chain row (`rpc:ethereum:0-35`): a run
+    # killed mid-fetch resumes with other ranges, the rows themselves are the same
+    "source_ref",
     # the wall-clock time a file row or a run was loaded / a check ran
     "loaded_at",
     # the value of a sequence at insert (the order of loads in this warehouse: a killed
