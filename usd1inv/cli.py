@@ -100,7 +100,7 @@ def demo(
         outcome = run_demo(DEMO_CONFIG)
     print_summary(outcome)
     if pack := demo_close_pack(outcome.config, outcome.end):  # the last full month, closed
-        typer.echo(f"Close pack: {pack}  (xlsx, pdf, csv/; `usd1inv report` renders it again)")
+        typer.echo(f"Close pack: {pack}  (xlsx, pdf, csv/; `usd1inv report` writes it again)")
     typer.echo(f"Run log   : {log_path}")
     if not outcome.success:
         _fail("demo run failed:\n" + outcome.failure_summary)

@@ -3,12 +3,13 @@
 usd1inv close  --config my.yml --period 2026-10            # run the period, check, close, pack
 usd1inv close  --config my.yml --period 2026-10 --diff     # what moved since the close
 usd1inv close  --config my.yml --period 2026-10 --reopen --reason "late custodian statement"
-usd1inv report --config my.yml --period 2026-10            # the closed pack again, same bytes
+usd1inv close  --config my.yml --period 2026-10 --approve --by bob   # sign-off by a 2nd user
+usd1inv report --config my.yml --period 2026-10            # the stored pack files, same bytes
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +34,14 @@ RUN_OPTION = typer.Option(
 )
 INCOMPLETE_OPTION = typer.Option(
     False, "--allow-incomplete", help="Close a period whose last day has no data yet."
+)
+APPROVE_OPTION = typer.Option(
+    False,
+    "--approve",
+    help="Approve (sign off) the period's close; the approver must not be who closed it.",
+)
+BY_OPTION = typer.Option(
+    None, "--by", help="The approver's name (default: USD1INV_USER or the OS user)."
 )
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v")
 
@@ -89,6 +98,8 @@ def _print_pack(files) -> None:
     typer.echo(f"  workbook : {files.workbook.name}")
     typer.echo(f"  PDF      : {files.pdf.name}")
     typer.echo(f"  CSV      : {files.csv_dir.name}/ ({len(files.csv_files)} files)")
+    if files.approved_pdf is not None:
+        typer.echo(f"  approved : {files.approved_pdf.name}")
 
 
 def _publish(config: Config) -> None:
@@ -107,17 +118,28 @@ def close(
     diff: bool = DIFF_OPTION,
     run: bool = RUN_OPTION,
     allow_incomplete: bool = INCOMPLETE_OPTION,
+    approve: bool = APPROVE_OPTION,
+    by: str | None = BY_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Close a period: run its days and checks, snapshot its marts with a content hash into
-    `audit`, and write its close pack (Excel, CSV, PDF). A closed period is never changed:
-    closing again needs --reopen and a --reason; --diff shows what moved since the close."""
+    `audit`, and write its close pack (Excel, CSV, PDF), whose files are stored in `audit` as
+    the record. A closed period is never changed: closing again needs --reopen and a --reason;
+    --diff shows what moved since the close; --approve [--by NAME] records the sign-off of
+    another user than the one who closed it."""
     from orchestration.runlock import hold
     from reporting.close.render import close_and_render
     from reporting.close.render import diff as period_diff
     from reporting.publish import read_snapshot_info
 
     cfg, chosen = _load(config, period)
+    if by is not None and not approve:
+        _fail("--by names the approver: use it with --approve")
+    if approve:
+        if reopen or diff:
+            _fail("--approve cannot be combined with --reopen or --diff")
+        _approve(cfg, chosen, by)
+        return
     if diff:
         try:
             closed, changes = period_diff(cfg.warehouse_path, chosen)
@@ -157,6 +179,30 @@ def close(
     _print_pack(files)
 
 
+def _approve(cfg: Config, period: Period, by: str | None) -> None:
+    from orchestration.runlock import hold
+    from reporting.close.render import approve
+
+    with hold(cfg.warehouse_path):
+        try:
+            done = approve(cfg.warehouse_path, cfg.reports_dir, period, by=by)
+        except CloseError as exc:
+            _fail(str(exc))
+            return
+    when = f"{done.approval.approved_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if done.already:
+        typer.echo(
+            f"{done.closed.close_id} is already approved by {done.approval.approved_by} "
+            f"({when}): nothing changed"
+        )
+        return
+    typer.echo(
+        f"Approved {done.closed.close_id} by {done.approval.approved_by} ({when}); prepared "
+        f"by {done.closed.closed_by}. The close's stored files are unchanged; the approved "
+        f"PDF is a new stored revision: {done.pdf}"
+    )
+
+
 def _refuse_if_closed(cfg: Config, period: Period, reopen: bool) -> None:
     """Before any run: a closed period is only closed again with --reopen."""
     import duckdb
@@ -179,14 +225,36 @@ def _refuse_if_closed(cfg: Config, period: Period, reopen: bool) -> None:
 
 
 def report(config: Path = CONFIG_OPTION, period: str = PERIOD_OPTION) -> None:
-    """Render a closed period's pack again from its snapshot: the same bytes as at its close."""
+    """Write a closed period's pack: the files stored at its close (and its approval), the
+    same bytes; today's rendering of the snapshot is only checked against them, and each file
+    it no longer reproduces is reported (the stored files stay the record)."""
+    from reporting.close.packfiles import PackFileError
     from reporting.close.render import rerender
 
     cfg, chosen = _load(config, period)
     try:
-        closed, files = rerender(cfg.warehouse_path, cfg.reports_dir, chosen)
-    except (CloseError, SnapshotError) as exc:
+        done = rerender(cfg.warehouse_path, cfg.reports_dir, chosen)
+    except (CloseError, SnapshotError, PackFileError) as exc:
         _fail(str(exc))
         return
+    closed = done.closed
     typer.echo(f"{closed.period}: pack of {closed.close_id} (content hash {closed.content_hash})")
-    _print_pack(files)
+    _print_pack(done.files)
+    if done.stored_now:
+        typer.secho(
+            f"warning: {closed.close_id} was closed before pack files were stored: rendered "
+            "from its snapshot now and stored in audit.close_pack_files as its record",
+            fg=typer.colors.YELLOW,
+        )
+    elif done.differences:
+        typer.secho(
+            "warning: today's renderer does not reproduce these stored files (the stored "
+            "files, written above, stay the record):",
+            fg=typer.colors.YELLOW,
+        )
+        for difference in done.differences:
+            typer.secho(f"  {difference.describe()}", fg=typer.colors.YELLOW)
+    else:
+        typer.echo(
+            f"  {len(done.stored)} stored files written; today's renderer gives the same bytes"
+        )

@@ -14,6 +14,8 @@ from reporting.close.snapshot import Table
 WIDTH, HEIGHT = Decimal(640), Decimal(260)
 LEFT, RIGHT, TOP, BOTTOM = Decimal(90), Decimal(150), Decimal(20), Decimal(40)
 COLOURS = ("#1f5f99", "#d9822b", "#3a9a5b", "#a03e6a", "#6c5ba7", "#7f7f7f")
+# the PDF's pinned font family (its @font-face rules name the files: reporting/close/pdf.py)
+FONT_FAMILY = "USD1 Pack Sans"
 AGE_BUCKETS = (("0-1 days", 0, 1), ("2-7 days", 2, 7), ("8-30 days", 8, 30), ("31+ days", 31, None))
 
 
@@ -24,7 +26,7 @@ def _n(value: Decimal) -> str:
 def _svg(body: list[str], title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans" font-size="10">'
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT_FAMILY}" font-size="10">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
     )
 

@@ -1,32 +1,74 @@
 """The close pack's summary as a PDF: HTML rendered by WeasyPrint, with the static SVG charts.
 
 The document's dates and identifier come from the snapshot (the close time and its content
-hash), never from the clock, so re-rendering a closed period gives the same bytes.
+hash), never from the clock. Fonts are pinned: the CSS names the DejaVu files by `file://` URL
+(`@font-face`), so fontconfig never substitutes another font, and the font files are embedded
+whole (`full_fonts`), so neither of WeasyPrint's subsetters (HarfBuzz-Subset when
+`libharfbuzz-subset0` is installed, fontTools otherwise) touches the bytes. The bytes that are the
+record are still the ones stored at the close (reporting/close/packfiles.py): a renderer update
+may change them, and `report` says so.
+
+The last page is the sign-off block: prepared by (the closer, at the close time), reviewed by and
+approved by, with lines to sign; an approval (reporting/close/approval.py) fills them in a new
+revision of the PDF, stored beside the close's files.
 """
 
 from __future__ import annotations
 
 import base64
 from collections import defaultdict
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from html import escape
 from pathlib import Path
 
-from reporting.close.charts import balance_by_location_type, breaks_by_age
+from reporting.close.charts import FONT_FAMILY, balance_by_location_type, breaks_by_age
 from reporting.close.pack import Pack
 from reporting.close.tables import Column, PackTable
 
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # apt fonts-dejavu-core (make system-deps)
+FONTS = {  # (weight, style) -> file
+    ("normal", "normal"): "DejaVuSans.ttf",
+    ("bold", "normal"): "DejaVuSans-Bold.ttf",
+    ("normal", "italic"): "DejaVuSans-Oblique.ttf",
+    ("bold", "italic"): "DejaVuSans-BoldOblique.ttf",
+}
+
+
+class FontError(RuntimeError):
+    """The pinned font files are missing: the PDF would silently use another font."""
+
+
+def font_faces(font_dir: Path = FONT_DIR) -> str:
+    """`@font-face` rules naming each pinned font file by its file:// URL."""
+    rules = []
+    for (weight, style), name in FONTS.items():
+        path = Path(font_dir) / name
+        if not path.is_file():
+            raise FontError(
+                f"font {path} is missing: install the Debian package fonts-dejavu-core "
+                "(`make system-deps`); the close pack PDF uses only this font"
+            )
+        rules.append(
+            f"@font-face {{ font-family: '{FONT_FAMILY}'; font-weight: {weight}; "
+            f"font-style: {style}; src: url('{path.resolve().as_uri()}'); }}"
+        )
+    return "\n".join(rules)
+
+
 CSS = """
-@page { size: A4 landscape; margin: 10mm; @bottom-right { content: counter(page) " / "
-  counter(pages); font-size: 8pt; } }
-body { font-family: 'DejaVu Sans', sans-serif; font-size: 7pt; color: #111; }
+@page { size: A4 landscape; margin: 10mm; font-family: '$FONT'; @bottom-right {
+  content: counter(page) " / " counter(pages); font-family: '$FONT'; font-size: 8pt; } }
+body { font-family: '$FONT'; font-size: 7pt; color: #111; font-variant-ligatures: none; }
 h1 { font-size: 16pt; margin: 0 0 4mm; } h2 { font-size: 11pt; margin: 6mm 0 2mm; }
 table { border-collapse: collapse; margin-bottom: 3mm; }
 th, td { border-bottom: 0.5pt solid #bbb; padding: 0.8mm 1.2mm; text-align: left; }
 th { background: #dde4ee; } td.n, th.n { text-align: right; } tr.total td { font-weight: bold;
   border-top: 1pt solid #333; } p.note { font-style: italic; color: #555; }
-"""
+div.signoff { page-break-before: always; } table.signoff td { height: 12mm; min-width: 60mm;
+  vertical-align: bottom; } table.signoff td.line { border-bottom: 0.8pt solid #111; }
+""".replace("$FONT", FONT_FAMILY)
 MAX_ROWS = 40  # the workbook and CSV files carry every row
 # the columns the summary shows (the workbook and CSV files have them all)
 SUMMARY_COLUMNS = {
@@ -151,7 +193,54 @@ def _img(svg: str) -> str:
     return f'<img src="data:image/svg+xml;base64,{data}" width="640" height="260"/>'
 
 
-def summary_html(pack: Pack) -> str:
+@dataclass(frozen=True)
+class Approval:
+    """A recorded approval of a close (audit.close_events, event 'approve')."""
+
+    approved_by: str
+    approved_at: datetime
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def signoff_html(pack: Pack, approval: Approval | None) -> str:
+    """Prepared by (the closer), reviewed by and approved by, with lines to sign."""
+    closed = pack.closed
+    rows = [("Prepared by", closed.closed_by, _utc(closed.closed_at))]
+    if approval is None:
+        rows += [("Reviewed by", "", ""), ("Approved by", "", "")]
+        note = (
+            "Not yet approved: `usd1inv close --period "
+            f"{escape(pack.period.name)} --approve` by a user other than the preparer records "
+            "the approval and stores an approved revision of this PDF."
+        )
+    else:
+        when = _utc(approval.approved_at)
+        rows += [
+            ("Reviewed by", approval.approved_by, when),
+            ("Approved by", approval.approved_by, when),
+        ]
+        note = (
+            f"Approval recorded in audit.close_events for close {escape(closed.close_id)} "
+            f"(content hash {escape(closed.content_hash)}); the files stored at the close "
+            "are unchanged."
+        )
+    body = "".join(
+        f"<tr><th>{escape(role)}</th><td>{escape(name)}</td><td>{escape(when)}</td>"
+        '<td class="line"></td></tr>'
+        for role, name, when in rows
+    )
+    return (
+        '<div class="signoff"><h2>Sign-off</h2>'
+        '<table class="signoff"><tr><th></th><th>name</th><th>date and time</th>'
+        f"<th>signature</th></tr>{body}</table>"
+        f'<p class="note">{note}</p></div>'
+    )
+
+
+def summary_html(pack: Pack, approval: Approval | None = None) -> str:
     sections = {t.key: t for t in pack.sections}
     created = pack.closed.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     cover = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pack.cover)
@@ -201,23 +290,26 @@ def summary_html(pack: Pack) -> str:
     ]
     for table in pack.cover_tables:
         parts += [f"<h2>{escape(table.title)}</h2>", _html_table(table)]
+    parts.append(signoff_html(pack, approval))
+    modified = (approval.approved_at if approval else pack.closed.closed_at).astimezone(UTC)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>USD1 close pack {escape(pack.period.name)}</title>"
         f'<meta name="author" content="{escape(pack.closed.closed_by)}">'
         '<meta name="generator" content="usd1inv">'
         f'<meta name="dcterms.created" content="{created}">'
-        f'<meta name="dcterms.modified" content="{created}">'
-        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+        f'<meta name="dcterms.modified" content="{modified:%Y-%m-%dT%H:%M:%SZ}">'
+        f"<style>{font_faces()}{CSS}</style></head><body>{''.join(parts)}</body></html>"
     )
 
 
-def write_pdf(pack: Pack, path: Path) -> Path:
+def write_pdf(pack: Pack, path: Path, approval: Approval | None = None) -> Path:
+    """Render the summary; the pinned fonts are embedded whole (no subsetter in the path)."""
     from weasyprint import HTML  # imported here: loading pango takes a moment
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=summary_html(pack)).write_pdf(
-        str(path), pdf_identifier=pack.closed.content_hash[:32].encode()
+    HTML(string=summary_html(pack, approval)).write_pdf(
+        str(path), pdf_identifier=pack.closed.content_hash[:32].encode(), full_fonts=True
     )
     return path
