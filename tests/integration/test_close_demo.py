@@ -88,6 +88,22 @@ def _by_owner(config, sql: str) -> dict[str, Decimal]:
     return {owner: total for owner, total in _query(config, sql) if total is not None}
 
 
+def test_the_demo_closes_its_last_full_month(demo):
+    _, config, _, first = demo
+    rows = _query(config, "select period, status, close_id, run_id from audit.closed_periods")
+    assert [(r[0], r[1], r[2]) for r in rows] == [("2026-10", "closed", "2026-10-v1")]
+    assert rows[0][3]  # the build run the close is based on
+    assert {Path("usd1-close-2026-10.xlsx"), Path("usd1-close-2026-10.pdf")} <= set(first)
+    assert Path("csv/rollforward.csv") in first
+    published = duckdb.connect(
+        str(config.data_dir / "published" / "snapshot.duckdb"), read_only=True
+    )
+    try:  # the dashboard's Close page reads the published copy
+        assert published.execute("select count(*) from audit.closed_periods").fetchone() == (1,)
+    finally:
+        published.close()
+
+
 def test_workbook_totals_tie_to_the_marts(demo):
     _, config, pack, _ = demo
     workbook = pack / "usd1-close-2026-10.xlsx"
