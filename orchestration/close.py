@@ -33,7 +33,12 @@ def close_period_op(
 ) -> dg.Output[str]:
     import duckdb
 
-    from reporting.close.closing import checks_from_failures, current_close
+    from reporting.close.closing import (
+        checks_from_failures,
+        current_close,
+        open_prior_period,
+        prior_open_message,
+    )
     from reporting.close.render import close_and_render, detect_adjustments
     from reporting.publish import read_snapshot_info
 
@@ -44,6 +49,7 @@ def close_period_op(
     con = duckdb.connect(warehouse.path, read_only=True)
     try:
         existing = current_close(con, period)
+        prior = open_prior_period(con, period)
         info = read_snapshot_info(cfg.data_dir)
         checks = checks_from_failures(con, info["run_id"] if info else None)
     finally:
@@ -51,6 +57,8 @@ def close_period_op(
     if existing is not None:
         context.log.info("%s is already closed (%s): nothing to do", period.name, existing.close_id)
         return dg.Output(existing.close_id, metadata={"status": "already closed"})
+    if prior is not None:  # the close records it in audit.close_events too
+        context.log.warning(prior_open_message(prior, period))
     closed, files = close_and_render(
         warehouse.path,
         cfg.reports_dir,

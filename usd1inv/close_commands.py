@@ -43,6 +43,11 @@ APPROVE_OPTION = typer.Option(
 BY_OPTION = typer.Option(
     None, "--by", help="The approver's name (default: USD1INV_USER or the OS user)."
 )
+PRIOR_OPTION = typer.Option(
+    False,
+    "--require-prior-closed",
+    help="Refuse to close while the previous period is open (else the close warns).",
+)
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v")
 
 
@@ -120,13 +125,15 @@ def close(
     allow_incomplete: bool = INCOMPLETE_OPTION,
     approve: bool = APPROVE_OPTION,
     by: str | None = BY_OPTION,
+    require_prior_closed: bool = PRIOR_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Close a period: run its days and checks, snapshot its marts with a content hash into
     `audit`, and write its close pack (Excel, CSV, PDF), whose files are stored in `audit` as
     the record. A closed period is never changed: closing again needs --reopen and a --reason;
     --diff shows what moved since the close; --approve [--by NAME] records the sign-off of
-    another user than the one who closed it."""
+    another user than the one who closed it. Closing while the previous period is open warns
+    (logged with the close); --require-prior-closed refuses instead."""
     from orchestration.runlock import hold
     from reporting.close.render import close_and_render
     from reporting.close.render import diff as period_diff
@@ -155,11 +162,13 @@ def close(
     with hold(cfg.warehouse_path):
         try:
             _refuse_if_closed(cfg, chosen, reopen)
+            _prior_open(cfg, chosen, require_prior_closed)  # refuse before a long run
             if run:
                 run_id, checks = _run_period(config, cfg, chosen, verbose)
             else:
                 info = read_snapshot_info(cfg.data_dir)
                 run_id, checks = (info["run_id"] if info else None), None
+            warning = _prior_open(cfg, chosen, require_prior_closed)  # the run may add data
             closed, files = close_and_render(
                 cfg.warehouse_path,
                 cfg.reports_dir,
@@ -175,6 +184,8 @@ def close(
             return
         if (cfg.data_dir / "published").exists():
             _publish(cfg)
+    if warning:
+        typer.secho(f"Warning: {warning} (logged with the close)", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"Closed {closed.period} as {closed.close_id} (content hash {closed.content_hash})")
     _print_pack(files)
 
@@ -201,6 +212,30 @@ def _approve(cfg: Config, period: Period, by: str | None) -> None:
         f"by {done.closed.closed_by}. The close's stored files are unchanged; the approved "
         f"PDF is a new stored revision: {done.pdf}"
     )
+
+
+def _prior_open(cfg: Config, period: Period, require_closed: bool) -> str | None:
+    """The warning when the previous period is still open (the close logs it too), or a
+    refusal with --require-prior-closed; None when it is closed or there is no data before."""
+    import duckdb
+
+    from reporting.close.closing import open_prior_period, prior_open_message
+
+    if not cfg.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        prior = open_prior_period(con, period)
+    finally:
+        con.close()
+    if prior is None:
+        return None
+    if require_closed:
+        raise CloseError(
+            f"not closed: the prior period {prior.name} is open and --require-prior-closed "
+            f"was given; close {prior.name} first (`usd1inv close --period {prior.name}`)"
+        )
+    return prior_open_message(prior, period)
 
 
 def _refuse_if_closed(cfg: Config, period: Period, reopen: bool) -> None:

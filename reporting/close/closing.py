@@ -3,6 +3,10 @@
 Closing snapshots the period's sources under a new close id (`2026-10-v1`, then `-v2` after a
 reopen), with the content hash, in one transaction. A closed period refuses a second close; a
 reopen needs a reason, which is logged, and keeps the old snapshot as history.
+
+Periods close in order: closing one whose previous period is still open is allowed but logged
+as a `warning` event of the close (and `usd1inv close --require-prior-closed` refuses it). The
+first period of the warehouse's data (no roll-forward rows before it) has no prior to close.
 """
 
 from __future__ import annotations
@@ -96,6 +100,29 @@ def log_event(
     con.execute(
         "insert into audit.close_events values (?, ?, ?, ?, ?, ?, ?)",
         [now, event, period.name, close_id, actor, reason, detail],
+    )
+
+
+def open_prior_period(con: duckdb.DuckDBPyConnection, period: Period) -> Period | None:
+    """The period before `period` when it is still open (never closed, or reopened) and the
+    warehouse has data before `period`; None otherwise (the first period of the data)."""
+    if not table_columns(con, "marts.inventory_rollforward"):
+        return None
+    (earlier,) = con.execute(
+        "select count(*) from marts.inventory_rollforward where period_start_date < ?",
+        [period.start_date],
+    ).fetchone()
+    if not earlier:
+        return None
+    prior = period.previous()
+    return prior if current_close(con, prior) is None else None
+
+
+def prior_open_message(prior: Period, period: Period) -> str:
+    return (
+        f"the prior period {prior.name} is open (not closed) while {period.name} closes: "
+        f"close {prior.name} first (`usd1inv close --period {prior.name}`), or record why "
+        f"{period.name} closes before it"
     )
 
 
@@ -196,6 +223,7 @@ def close_period(
         if existing is not None:
             reopen_period(con, period, reopen_reason or "", now=now, actor=actor)
         _check_complete(con, period, allow_incomplete)
+        prior = open_prior_period(con, period)
         record_adjustments(con, now)  # late data of earlier closes, listed in this pack
         names = collect_sources(con, period)
         _store_checks(con, checks if checks is not None else checks_from_failures(con, run_id))
@@ -255,6 +283,16 @@ def close_period(
             reason=reopen_reason,
             detail=f"content hash {closed.content_hash}",
         )
+        if prior is not None:
+            log_event(
+                con,
+                "warning",
+                period,
+                now=now,
+                actor=actor,
+                close_id=close_id,
+                detail=prior_open_message(prior, period),
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

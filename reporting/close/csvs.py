@@ -1,4 +1,5 @@
-"""The close pack's tables as CSV files (exact values: decimals in full, USD in cents)."""
+"""The close pack's tables as CSV files: exact values (every decimal in full, as closed; base
+units as integers). Only the journal's entries are in cents, as booked."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from reporting.close.pack import Pack
 from reporting.close.tables import PackTable
 from reporting.csv_safety import csv_safe_text
 
-NUMERIC_KINDS = {"token", "usd", "price", "bps", "ratio", "int"}
+NUMERIC_KINDS = {"token", "usd", "price", "bps", "ratio", "int", "raw"}
 
 
 def csv_value(value: object, numeric: bool = False) -> str:

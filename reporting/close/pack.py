@@ -1,11 +1,17 @@
 """One period's close pack, built from its snapshot: the cover, the sections, the charts'
-data, and where the files go (`<reports_dir>/close/<period>/`)."""
+data, and where the files go (`<reports_dir>/close/<period>/`).
+
+No pack file holds a local path: a text value that is (or contains) an absolute path, such as
+`audit.files.duplicate_of`, is shown relative to the landing folder (`<source>/<file>`) when
+the path goes through a source's folder, else as the file name alone (`relative_paths`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from reporting.close.closing import ClosedPeriod
 from reporting.close.periods import Period, parse_period
@@ -23,6 +29,69 @@ from reporting.close.tables import (
     from_table,
     journal,
 )
+
+# what the cover says about the figures (the workbook, the CSV files and the PDF share it)
+MONEY_NOTES = [
+    (
+        "Money",
+        "token units exact (18 decimals) and USD exact (6 decimals) as closed; base units "
+        "(columns ending _raw) are integers",
+    ),
+    (
+        "Workbook number cells",
+        "rounded for reading, half up: USD to cents, token units and prices to 6 decimals; "
+        "totals are formulas over these rounded cells",
+    ),
+    (
+        "Workbook exact text cells",
+        "the text column '<column> (exact)' right after each amount holds its exact value, "
+        "and each total's exact sum; base-unit (_raw) columns are exact text only",
+    ),
+    ("CSV files", "exact: every value in full, as closed (journal entries in cents, as booked)"),
+    ("PDF", "rounded for reading: USD to cents, token units and prices to 6 decimals"),
+    (
+        "Own and client assets",
+        "totalled apart: the entity's own (operating) holdings; client holdings are "
+        "safeguarded, off balance sheet, and never in the entity's own total",
+    ),
+]
+# an absolute POSIX path (not part of a URL or a relative path) or a Windows drive path
+ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/~-])/(?:[^\s/'\",;()<>]+/)+[^\s/'\",;()<>]+|\b[A-Za-z]:\\[^\s'\",;()<>]+"
+)
+
+
+def _source_folders(tables: dict[str, Table]) -> set[str]:
+    """The landing folders' names (one per file source) the snapshot's files came from."""
+    if "source_files" not in tables:
+        return set()
+    return {str(r["source"]) for r in tables["source_files"].dicts() if r.get("source")}
+
+
+def _relative(path: str, folders: set[str]) -> str:
+    parts = (PureWindowsPath if ":\\" in path[:3] else PurePosixPath)(path).parts
+    inside = [i for i, part in enumerate(parts[:-1]) if part in folders]
+    return "/".join(parts[inside[-1] :]) if inside else parts[-1]
+
+
+def relative_paths(text: str, folders: set[str] = frozenset()) -> str:
+    """`text` with every absolute path in it made relative to the landing folder
+    (`<source>/<file>`) when it goes through a source's folder, else cut to its file name."""
+    return ABSOLUTE_PATH.sub(lambda m: _relative(m.group(0), folders), text)
+
+
+def _without_paths(table: PackTable, folders: set[str]) -> PackTable:
+    text = [i for i, c in enumerate(table.columns) if c.kind in {"text", "datetime"}]
+    if not text:
+        return table
+    rows = []
+    for row in table.rows:
+        row = list(row)
+        for i in text:
+            if isinstance(row[i], str):
+                row[i] = relative_paths(row[i], folders)
+        rows.append(row)
+    return replace(table, rows=rows, note=relative_paths(table.note, folders))
 
 
 @dataclass
@@ -178,7 +247,7 @@ def build_pack(closed: ClosedPeriod, tables: dict[str, Table]) -> Pack:
         ("Content hash (sha256)", closed.content_hash),
         ("Check status", _check_status(tables)),
         ("Open breaks at period end", _open_breaks(sections)),
-        ("Money", "token units exact; USD rounded to cents (half up) in this pack only"),
+        *MONEY_NOTES,
     ]
     cover_tables = [
         from_table("cutoff_blocks", "Cut-off block per network", tables.get("cutoff_blocks")),
@@ -193,6 +262,10 @@ def build_pack(closed: ClosedPeriod, tables: dict[str, Table]) -> Pack:
             sort=["source", "file_name", "sha256"],
         ),
     ]
+    folders = _source_folders(tables)
+    cover = [(label, relative_paths(value, folders)) for label, value in cover]
+    cover_tables = [_without_paths(t, folders) for t in cover_tables]
+    sections = [_without_paths(t, folders) for t in sections]
     return Pack(closed, period, cover, cover_tables, sections, tables)
 
 

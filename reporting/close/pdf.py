@@ -25,7 +25,7 @@ from pathlib import Path
 
 from reporting.close.charts import FONT_FAMILY, balance_by_location_type, breaks_by_age
 from reporting.close.pack import Pack
-from reporting.close.tables import Column, PackTable
+from reporting.close.tables import READING_PLACES, Column, PackTable, exact_text, rounded
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # apt fonts-dejavu-core (make system-deps)
 FONTS = {  # (weight, style) -> file
@@ -121,11 +121,11 @@ SUMMARY_COLUMNS = {
 def fmt(value: object, kind: str) -> str:
     if value is None:
         return ""
+    if kind == "raw":
+        return exact_text(value)
     if isinstance(value, Decimal):
-        if kind == "usd":
-            return f"{value:,.2f}"
-        if kind == "token":
-            return f"{value:,.6f}"
+        if kind in READING_PLACES:  # rounded for reading, half up (the CSV files are exact)
+            return f"{rounded(value, kind):,f}"
         return format(value, "f")
     return escape(str(value))
 
@@ -146,7 +146,7 @@ def _html_table(table: PackTable, limit: int = MAX_ROWS) -> str:
     table = project(table, SUMMARY_COLUMNS.get(table.key))
     if not table.available or not table.rows:
         return f'<p class="note">{escape(table.note or "none")}</p>'
-    numeric = {"token", "usd", "price", "bps", "ratio", "int"}
+    numeric = {"token", "usd", "price", "bps", "ratio", "int", "raw"}
     cls = [' class="n"' if c.kind in numeric else "" for c in table.columns]
     head = "".join(
         f"<th{k}>{escape(c.name.replace('_', ' '))}</th>"
@@ -158,12 +158,13 @@ def _html_table(table: PackTable, limit: int = MAX_ROWS) -> str:
         body.append(
             "<tr>" + "".join(f"<td{k}>{fmt(v, c.kind)}</td>" for v, c, k in cells) + "</tr>"
         )
-    if table.totals and table.rows:
-        cells = []
+    for label, ownership in table.total_groups() if table.totals and table.rows else []:
+        cells = []  # own and client holdings totalled apart, never added together
         for column, k in zip(table.columns, cls, strict=True):
-            value = table.total(column.name) if column.name in table.totals else None
+            total = column.name in table.totals
+            value = table.total(column.name, ownership) if total else None
             cells.append(f"<td{k}>{fmt(value, column.kind)}</td>")
-        cells[0] = "<td>Total</td>" if cells[0] == "<td></td>" else cells[0]
+        cells[0] = f"<td>{escape(label)}</td>" if cells[0] == "<td></td>" else cells[0]
         body.append('<tr class="total">' + "".join(cells) + "</tr>")
     more = len(table.rows) - limit
     note = f'<p class="note">{more} more rows in the workbook and CSV files</p>' if more > 0 else ""
@@ -267,11 +268,11 @@ def summary_html(pack: Pack, approval: Approval | None = None) -> str:
                 "Roll-forward",
             )
         ),
-        "<h2>Positions by location type and network</h2>",
+        "<h2>Positions by ownership, location type and network</h2>",
         _html_table(
             summarise(
                 sections["positions"],
-                ["location_type", "network"],
+                ["ownership", "location_type", "network"],
                 sections["positions"].totals,
                 "Positions",
             )

@@ -3,7 +3,13 @@ the CSV files and the PDF summary.
 
 A section whose mart the warehouse did not have at the close says "not available"; marts may
 carry more columns than the DESIGN.md contract, and they are shown after the known ones.
-USD amounts are rounded to cents here, at render, and nowhere before.
+A table's rows keep every amount exactly as the snapshot holds it (token units to 18 places,
+USD to 6, base units as integers): the workbook and the PDF round for reading when they write
+(`rounded`), the CSV files and the workbook's "(exact)" text columns carry the exact value.
+
+Totals never add the entity's own holdings to its clients': a table with an `ownership` column
+is totalled per ownership (`total_groups`), own (operating) first, client holdings after as
+safeguarded, off balance sheet.
 """
 
 from __future__ import annotations
@@ -15,6 +21,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from reporting.close.snapshot import Table
 
 CENT = Decimal("0.01")
+MICRO = Decimal("0.000001")
+# kinds whose values are amounts: a rounded number for reading plus the exact value as text
+AMOUNT_KINDS = frozenset({"token", "usd", "price"})
+READING_PLACES = {"usd": CENT, "token": MICRO, "price": MICRO}
+EXACT_SUFFIX = " (exact)"
+ALL = object()  # `total` of every row: a sentinel no ownership value equals
+OWN = "operating"
+CLIENT = "client"
+OWNERSHIP_TOTALS = {
+    OWN: "Total own (operating)",
+    CLIENT: "Total client (safeguarded, off balance sheet)",
+}
 PERIOD_COLUMNS = {"period", "period_type", "period_start_date", "period_end_date"}
 LOCATION = [
     "entity",
@@ -101,7 +119,7 @@ ACCOUNTS = {
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | date | datetime | token | usd | price | bps | ratio | int | bool
+    kind: str  # text | date | datetime | token | usd | price | bps | ratio | int | raw | bool
 
 
 @dataclass
@@ -117,13 +135,35 @@ class PackTable:
     def available(self) -> bool:
         return bool(self.columns)
 
-    def total(self, column: str) -> Decimal:
+    def total(self, column: str, ownership: object = ALL) -> Decimal:
+        """The exact sum of a column; of one ownership's rows when `ownership` is given."""
         i = [c.name for c in self.columns].index(column)
-        return sum((r[i] for r in self.rows if r[i] is not None), Decimal(0))
+        rows = self.rows if ownership is ALL else self.rows_of(ownership)
+        return sum((Decimal(r[i]) for r in rows if r[i] is not None), Decimal(0))
+
+    def rows_of(self, ownership: object) -> list[list]:
+        i = [c.name for c in self.columns].index("ownership")
+        return [r for r in self.rows if r[i] == ownership]
+
+    def total_groups(self) -> list[tuple[str, object]]:
+        """The totals rows as (label, ownership): one per ownership present when the table
+        has an `ownership` column (own first, then client, then any other value), so client
+        holdings are never in the entity's own total; else one plain "Total" of every row."""
+        names = [c.name for c in self.columns]
+        if "ownership" not in names:
+            return [("Total", ALL)]
+        i = names.index("ownership")
+        present = {r[i] for r in self.rows}
+        others = sorted(present - {OWN, CLIENT}, key=lambda v: (v is None, str(v)))
+        order = [v for v in (OWN, CLIENT) if v in present] + others
+        return [(OWNERSHIP_TOTALS.get(v, f"Total ownership {v or 'unknown'}"), v) for v in order]
 
 
 def column_kind(name: str, duck_type: str) -> str:
     kind = duck_type.upper()
+    numeric = kind.startswith("DECIMAL") or kind in INTEGER_TYPES
+    if numeric and name.endswith("_raw"):
+        return "raw"  # base units (integer): exact text only, never a double
     if kind.startswith("DECIMAL"):
         if name == "price_usd" or name.endswith("_per_unit"):
             return "price"
@@ -132,7 +172,7 @@ def column_kind(name: str, duck_type: str) -> str:
         if name.endswith("_bps"):
             return "bps"
         return "ratio" if "ratio" in name else "token"
-    if kind in {"BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "UBIGINT"}:
+    if kind in INTEGER_TYPES:
         return "int"
     if kind == "DATE":
         return "date"
@@ -141,12 +181,28 @@ def column_kind(name: str, duck_type: str) -> str:
     return "bool" if kind == "BOOLEAN" else "text"
 
 
+INTEGER_TYPES = frozenset(
+    {"BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "UHUGEINT"}
+)
+
+
+def rounded(value: object, kind: str) -> Decimal:
+    """An amount rounded for reading (half up): USD to cents, token units and prices to six
+    decimals. Only what a reader sees is rounded; the exact value stays beside it."""
+    return Decimal(value).quantize(READING_PLACES.get(kind, MICRO), rounding=ROUND_HALF_UP)
+
+
+def exact_text(value: object) -> str:
+    """An amount's exact value as text: every digit, no exponent, never through a float."""
+    if isinstance(value, float):
+        raise TypeError(f"an amount must be exact (Decimal or int), got the float {value!r}")
+    return format(Decimal(value), "f")
+
+
 def render_value(value: object, kind: str) -> object:
-    """A snapshot value as the pack shows it: USD to cents, times in UTC text."""
+    """A snapshot value as the pack holds it: amounts exact, times in UTC text."""
     if value is None:
         return None
-    if kind == "usd":
-        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     if kind == "datetime" and isinstance(value, datetime):
         if value.utcoffset() is None:
             return value.isoformat(sep=" ")

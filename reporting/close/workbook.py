@@ -1,9 +1,13 @@
 """The close pack as an Excel workbook (xlsxwriter): a cover, then one sheet per section.
 
-Numbers are written as numbers with number formats (token units to six places on screen, USD
-in cents), headers are frozen, and each section's totals are SUM formulas carrying their cached
-values, so a reader that does not recalculate still sees figures that tie to the rows. Excel
-holds 15-16 significant digits; the CSV files carry the exact values. The workbook's
+Excel holds doubles (15-16 significant digits), so an amount is written twice: a number cell
+rounded for reading (USD to cents, token units and prices to six decimals, half up), and right
+after it a text column `<column> (exact)` with the exact value as closed. Base-unit columns
+(`*_raw`, integers of up to 38 digits) are exact text only. Headers are frozen, and a section's
+totals are formulas over the rounded number cells carrying their cached values (so a reader that
+does not recalculate sees figures that tie to the rows), with the exact sum as text beside them.
+A table with an `ownership` column is totalled per ownership (SUMIFS): the entity's own
+holdings, and client holdings apart as safeguarded, off balance sheet. The workbook's
 properties and every order come from the snapshot, so re-rendering gives the same bytes.
 """
 
@@ -17,7 +21,14 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from reporting.close.pack import Pack
-from reporting.close.tables import PackTable
+from reporting.close.tables import (
+    AMOUNT_KINDS,
+    EXACT_SUFFIX,
+    Column,
+    PackTable,
+    exact_text,
+    rounded,
+)
 
 FORMATS = {
     "token": "#,##0.000000",
@@ -65,10 +76,16 @@ class _Writer:
             for k, v in FORMATS.items()
         }
         self.total_label = workbook.add_format({"bold": True, "top": 1})
+        self.exact_text = workbook.add_format({"align": "right"})  # digits line up
+        self.total_exact = workbook.add_format({"bold": True, "top": 1, "align": "right"})
 
     def cell(self, sheet, row: int, col: int, value: object, kind: str) -> None:
         if value is None:
             sheet.write_blank(row, col, None)
+        elif kind == "raw":
+            sheet.write_string(row, col, exact_text(value), self.exact_text)  # base units: text
+        elif kind in AMOUNT_KINDS and isinstance(value, Decimal | int):
+            sheet.write_number(row, col, rounded(value, kind), self.number[kind])
         elif kind in FORMATS and kind != "date" and isinstance(value, Decimal | int):
             sheet.write_number(row, col, value, self.number[kind])
         elif kind == "date":
@@ -76,37 +93,91 @@ class _Writer:
         else:
             sheet.write_string(row, col, str(value))
 
+    def exact(self, sheet, row: int, col: int, value: object) -> None:
+        if value is None:
+            sheet.write_blank(row, col, None)
+        else:
+            sheet.write_string(row, col, exact_text(value), self.exact_text)
+
     def table(self, sheet, top: int, table: PackTable, *, freeze: bool) -> int:
-        """Write header, rows and the totals row from `top`; return the next free row."""
-        sheet.write_row(top, 0, [c.name for c in table.columns], self.header)
-        for i, column in enumerate(table.columns):
-            width = max(len(column.name), 10) if column.kind != "text" else 18
+        """Write header, rows and the totals rows from `top`; return the next free row."""
+        layout = sheet_columns(table)
+        sheet.write_row(top, 0, [name for name, _, _ in layout], self.header)
+        for i, (name, column, exact) in enumerate(layout):
+            if exact or column.kind == "raw":
+                width = max(len(name), 26)
+            else:
+                width = max(len(name), 10) if column.kind != "text" else 18
             sheet.set_column(i, i, min(width + 2, 48))
         if freeze:
             sheet.freeze_panes(top + 1, 0)
+        index = {c.name: i for i, c in enumerate(table.columns)}
         first = top + 1
         for r, row in enumerate(table.rows):
-            for c, (value, column) in enumerate(zip(row, table.columns, strict=True)):
-                self.cell(sheet, first + r, c, value, column.kind)
+            for c, (_, column, exact) in enumerate(layout):
+                value = row[index[column.name]]
+                if exact:
+                    self.exact(sheet, first + r, c, value)
+                else:
+                    self.cell(sheet, first + r, c, value, column.kind)
         last = first + len(table.rows) - 1
         if table.rows:
-            sheet.autofilter(top, 0, last, len(table.columns) - 1)
-        if table.totals and table.rows:
-            total_row = last + 1
-            sheet.write_string(total_row, 0, "Total", self.total_label)
+            sheet.autofilter(top, 0, last, len(layout) - 1)
+        if not (table.totals and table.rows):
+            return last + 2
+        position = {(column.name, exact): i for i, (_, column, exact) in enumerate(layout)}
+        owner = position.get(("ownership", False))
+        total_row = last
+        for label, ownership in table.total_groups():
+            total_row += 1
+            sheet.write_string(total_row, 0, label, self.total_label)
             for name in table.totals:
-                col = [c.name for c in table.columns].index(name)
-                kind = table.columns[col].kind
+                col = position[(name, False)]
+                kind = table.columns[index[name]].kind
                 letter = xl_col_to_name(col)
+                cells = f"{letter}{first + 1}:{letter}{last + 1}"
+                if owner is None:
+                    formula = f"=SUM({cells})"
+                    rows = table.rows
+                else:
+                    own = xl_col_to_name(owner)
+                    match = "=" if ownership is None else str(ownership).replace('"', '""')
+                    formula = f'=SUMIFS({cells},{own}{first + 1}:{own}{last + 1},"{match}")'
+                    rows = table.rows_of(ownership)
+                shown = sum(
+                    (
+                        rounded(r[index[name]], kind) if kind in AMOUNT_KINDS else r[index[name]]
+                        for r in rows
+                        if r[index[name]] is not None
+                    ),
+                    Decimal(0),
+                )  # what the formula adds: the number cells as written
                 sheet.write_formula(
                     total_row,
                     col,
-                    f"=SUM({letter}{first + 1}:{letter}{last + 1})",
+                    formula,
                     self.total.get(kind, self.total["token"]),
-                    cached_number(table.total(name)),
+                    cached_number(shown),
                 )
-            return total_row + 2
-        return last + 2
+                if (name, True) in position:
+                    sheet.write_string(
+                        total_row,
+                        position[(name, True)],
+                        exact_text(table.total(name, ownership)),
+                        self.total_exact,
+                    )
+        return total_row + 2
+
+
+def sheet_columns(table: PackTable) -> list[tuple[str, Column, bool]]:
+    """The workbook's columns of a table as (header, column, is the exact twin): each amount
+    column is followed by its `<column> (exact)` text column."""
+    layout: list[tuple[str, Column, bool]] = []
+    for column in table.columns:
+        layout.append((column.name, column, False))
+        if column.kind in AMOUNT_KINDS:
+            layout.append((column.name + EXACT_SUFFIX, column, True))
+    return layout
 
 
 def _section(writer: _Writer, table: PackTable) -> None:

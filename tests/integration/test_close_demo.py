@@ -51,16 +51,41 @@ def _query(config, sql: str, params=None):
         con.close()
 
 
-def _total(path: Path, sheet: str, column: str):
+TOTALS = {
+    "operating": "Total own (operating)",
+    "client": "Total client (safeguarded, off balance sheet)",
+}
+
+
+def _totals(path: Path, sheet: str, column: str) -> dict[str, tuple[Decimal, str]]:
+    """Per ownership: the total's rounded number (a formula's cached value) and the exact
+    text of its `(exact)` twin."""
     rows = list(openpyxl.load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if column in r)
-    total = next(r for r in rows[header:] if r[0] == "Total")
-    return Decimal(str(total[rows[header].index(column)]))
+    number = rows[header].index(column)
+    exact = rows[header].index(f"{column} (exact)")
+    assert not any(r[0] == "Total" for r in rows[header:])  # own and client never added
+    found = {}
+    for owner, label in TOTALS.items():
+        total = next((r for r in rows[header:] if r[0] == label), None)
+        if total is not None:
+            found[owner] = (Decimal(str(total[number])), total[exact])
+    return found
 
 
-def _ties(cached: Decimal, exact: Decimal) -> bool:
-    """An Excel number (a double: 15-16 significant digits) against the exact mart value."""
-    return abs(cached - exact) <= abs(exact) * Decimal("1e-15")
+def _ties(sheet: dict[str, tuple[Decimal, str]], mart: dict[str, Decimal], rows: int) -> bool:
+    """Own and client totals apart: the exact text is the mart's sum to the last digit; the
+    number adds the rounded cells (six decimals), so it is within half a unit per row."""
+    assert set(sheet) == set(mart), (set(sheet), set(mart))
+    return all(
+        text == format(mart[owner], "f")
+        and abs(number - mart[owner]) <= Decimal("0.0000005") * rows
+        for owner, (number, text) in sheet.items()
+    )
+
+
+def _by_owner(config, sql: str) -> dict[str, Decimal]:
+    return {owner: total for owner, total in _query(config, sql) if total is not None}
 
 
 def test_the_demo_closes_its_last_full_month(demo):
@@ -82,21 +107,28 @@ def test_the_demo_closes_its_last_full_month(demo):
 def test_workbook_totals_tie_to_the_marts(demo):
     _, config, pack, _ = demo
     workbook = pack / "usd1-close-2026-10.xlsx"
+    (rows,) = _query(
+        config, "select count(*) from marts.inventory_rollforward where period = '2026-10'"
+    )[0]
     for column in ("opening_balance", "closing_balance", "inflows_external"):
-        (mart,) = _query(
+        mart = _by_owner(
             config,
-            f"select sum({column}) from marts.inventory_rollforward where period = '2026-10'",
-        )[0]
-        assert _ties(_total(workbook, "Roll-forward", column), mart), column
-    (fair,) = _query(
+            f"select ownership, sum({column}) from marts.inventory_rollforward "
+            "where period = '2026-10' group by ownership",
+        )
+        assert _ties(_totals(workbook, "Roll-forward", column), mart, rows), column
+    fair = _by_owner(
         config,
-        "select sum(round(fair_value_usd, 2)) from marts.fair_value where period = '2026-10'",
-    )[0]
-    assert _total(workbook, "Fair value", "fair_value_usd") == fair
-    (positions,) = _query(
-        config, "select sum(balance) from marts.inventory_daily where as_of_date = '2026-10-31'"
-    )[0]
-    assert _ties(_total(workbook, "Positions", "balance"), positions)
+        "select ownership, sum(round(fair_value_usd, 2)) from marts.fair_value "
+        "where period = '2026-10' group by ownership",
+    )
+    assert {k: v[0] for k, v in _totals(workbook, "Fair value", "fair_value_usd").items()} == fair
+    positions = _by_owner(
+        config,
+        "select ownership, sum(balance) from marts.inventory_daily "
+        "where as_of_date = '2026-10-31' group by ownership",
+    )
+    assert _ties(_totals(workbook, "Positions", "balance"), positions, 10_000)
 
 
 def test_pdf_renders_to_png_pages(demo, tmp_path):

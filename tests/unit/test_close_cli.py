@@ -141,3 +141,48 @@ def test_check_status_of_a_run_comes_from_its_checks():
         ("marts/a:integrity", "error", "passed"),
         ("marts/b:no_break", "warn", "failed"),
     }
+
+
+def _events(config: Path) -> list[tuple]:
+    con = duckdb.connect(str(load_config(config).warehouse_path), read_only=True)
+    try:
+        if not con.execute(
+            "select 1 from information_schema.tables where table_name = 'close_events'"
+        ).fetchall():
+            return []  # nothing was ever closed
+        return con.execute(
+            "select event, period, close_id, detail from audit.close_events order by event_at"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_closing_a_month_whose_prior_month_is_open_warns_and_logs_it(config: Path):
+    """November closes while October (which has data) is open: the close warns on the
+    terminal and records the warning in its events; October, the first month of the data,
+    closes without a warning."""
+    args = ("--config", str(config), "--no-run", "--allow-incomplete")
+    november = _invoke("close", *args, "--period", "2026-11")
+    assert november.exit_code == 0, november.output
+    assert "Warning: the prior period 2026-10 is open (not closed)" in november.output
+    assert "Closed 2026-11 as 2026-11-v1" in november.output
+    warnings = [e for e in _events(config) if e[0] == "warning"]
+    assert [(e[1], e[2]) for e in warnings] == [("2026-11", "2026-11-v1")]
+    assert "prior period 2026-10 is open" in warnings[0][3]
+    october = _invoke("close", *args, "--period", "2026-10")
+    assert october.exit_code == 0, october.output
+    assert "Warning" not in october.output  # nothing before the first month of the data
+    assert [e[0] for e in _events(config)] == ["close", "warning", "close"]
+
+
+def test_require_prior_closed_refuses_while_the_prior_month_is_open(config: Path):
+    args = ("--config", str(config), "--no-run", "--allow-incomplete", "--require-prior-closed")
+    refused = _invoke("close", *args, "--period", "2026-11")
+    assert refused.exit_code == 1
+    assert "the prior period 2026-10 is open" in refused.output
+    assert "--require-prior-closed" in refused.output and "Closed" not in refused.output
+    assert _events(config) == []  # refused before anything was written
+    assert _invoke("close", *args, "--period", "2026-10").exit_code == 0  # the first month
+    after = _invoke("close", *args, "--period", "2026-11")
+    assert after.exit_code == 0, after.output
+    assert "Warning" not in after.output and "Closed 2026-11 as 2026-11-v1" in after.output

@@ -1,13 +1,17 @@
 """The close pack's workbook and CSV files, read back with openpyxl and csv: sheets, frozen
-headers, number formats, totals as formulas whose cached values tie to the marts, fixed
-metadata, and the same bytes on every rendering (real DuckDB file, real xlsxwriter)."""
+headers, number formats, totals as formulas whose cached values tie to the marts (own and
+client holdings totalled apart), every amount's exact twin, base units as text, no local path
+in any pack file, fixed metadata, and the same bytes on every rendering (real DuckDB file,
+real xlsxwriter)."""
 
 from __future__ import annotations
 
 import csv
+import subprocess
+import tempfile
 import zipfile
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -17,10 +21,14 @@ import pytest
 from reporting.close.closing import close_period
 from reporting.close.periods import parse_period
 from reporting.close.render import render_pack, rerender
-from tests.close_warehouse import HOT, build_close_warehouse
+from reporting.close.snapshot import load_snapshot
+from tests.close_warehouse import HOT, VAULT, build_close_warehouse
 
 OCTOBER = parse_period("2026-10")
 T0 = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+CLIENT = "vault-clients"  # a client (omnibus) location: safeguarded, not the entity's own
+OWN_TOTAL = "Total own (operating)"
+CLIENT_TOTAL = "Total client (safeguarded, off balance sheet)"
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +37,32 @@ def closed(tmp_path_factory):
     warehouse = build_close_warehouse(folder / "warehouse.duckdb")
     con = duckdb.connect(str(warehouse))
     con.execute("alter table marts.fair_value add column holding_note varchar default 'extra'")
+    con.execute(  # a client location beside the entity's own ones
+        "insert into marts.inventory_rollforward select * replace ('custodian' as location_type, "
+        f"'{CLIENT}' as location_id, 'omnibus' as purpose, 'client' as ownership, "
+        "500 as opening_balance, 0 as inflows_external, 0 as outflows_external, "
+        "0 as transfers_in_internal, 0 as transfers_out_internal, 0 as mints, 0 as burns, "
+        "0 as fees, 500.000000000000000001 as closing_balance) "
+        f"from marts.inventory_rollforward where location_id = '{VAULT}' and period = '2026-10'"
+    )
+    con.execute("alter table marts.inventory_daily add column balance_raw decimal(38, 0)")
+    con.execute(
+        "update marts.inventory_daily set balance_raw = 105749999000000000000 "
+        f"where location_id = '{HOT}' and as_of_date = '2026-10-31'"
+    )
+    con.execute(
+        "insert into marts.inventory_daily select * replace ('custodian' as location_type, "
+        f"'{CLIENT}' as location_id, 'client' as ownership, 17344720 as balance, "
+        "17344720 as available, 0 as pending_in, 0 as pending_out, 0 as frozen, 0 as locked, "
+        "17344720000000000000000 as balance_raw) "
+        f"from marts.inventory_daily where location_id = '{VAULT}' and as_of_date = '2026-10-31'"
+    )
+    con.execute("alter table audit.files alter duplicate_of type varchar")
+    con.execute(  # a duplicate file whose first copy is named by its absolute local path
+        "insert into audit.files select * replace ('vault_20261101 (1).json' as file_name, "
+        f"'duplicate' as status, '{folder}/landing/fireblocks/vault_20261101.json' "
+        "as duplicate_of) from audit.files"
+    )
     con.execute(  # the open-breaks mart: its row of the period end, and a later day's
         "create table marts.reconciliation_breaks as select * from (values "
         f"(date '2026-10-31', 'ethereum', '{HOT}', 'onchain_vs_ledger', 1::decimal(38,18), "
@@ -51,12 +85,17 @@ def closed(tmp_path_factory):
         con, OCTOBER, now=T0, actor="alice", run_id="run-1", reporting_timezone="America/New_York"
     )
     mart = {
-        "closing": con.execute(
-            "select sum(closing_balance) from marts.inventory_rollforward where period = '2026-10'"
-        ).fetchone()[0],
-        "fair_value_usd": con.execute(
-            "select sum(round(fair_value_usd, 2)) from marts.fair_value where period = '2026-10'"
-        ).fetchone()[0],
+        f"{measure}:{owner}": con.execute(
+            f"select sum({measure}) from {table} where period = '2026-10' and ownership = ?",
+            [owner],
+        ).fetchone()[0]
+        for measure, table in (
+            ("closing_balance", "marts.inventory_rollforward"),
+            ("units", "marts.fair_value"),
+            ("fair_value_usd", "marts.fair_value"),
+            ("round(fair_value_usd, 2)", "marts.fair_value"),
+        )
+        for owner in ("operating", "client")
     }
     con.close()
     files = render_pack(closed, tables, folder / "reports")
@@ -68,10 +107,10 @@ def _sheet_rows(path: Path, sheet: str, data_only: bool) -> list[tuple]:
     return list(book[sheet].iter_rows(values_only=True))
 
 
-def _total(rows: list[tuple], column: str):
+def _total(rows: list[tuple], column: str, label: str = OWN_TOTAL):
     header_index = next(i for i, r in enumerate(rows) if r and column in r)
     col = rows[header_index].index(column)
-    total = next(r for r in rows[header_index:] if r[0] == "Total")
+    total = next(r for r in rows[header_index:] if r[0] == label)
     return total[col]
 
 
@@ -127,14 +166,18 @@ def test_headers_are_frozen_and_numbers_formatted(closed):
 def test_totals_are_formulas_whose_cached_values_tie_to_the_marts(closed):
     _, _, _, files, mart = closed
     formulas = _sheet_rows(files.workbook, "Roll-forward", data_only=False)
-    assert str(_total(formulas, "closing_balance")).startswith("=SUM(")
+    assert str(_total(formulas, "closing_balance")).startswith("=SUMIFS(")
     cached = _sheet_rows(files.workbook, "Roll-forward", data_only=True)
-    closing = Decimal(str(_total(cached, "closing_balance")))  # a double: 15-16 digits
-    assert abs(closing - mart["closing"]) <= mart["closing"] * Decimal("1e-15")
+    closing = Decimal(str(_total(cached, "closing_balance")))  # rounded cells, 6 decimals
+    own = mart["closing_balance:operating"]
+    assert abs(closing - own) <= Decimal("0.000001")
+    assert _total(cached, "closing_balance (exact)") == format(own, "f")  # every digit
     fair = _sheet_rows(files.workbook, "Fair value", data_only=True)
-    assert Decimal(str(_total(fair, "fair_value_usd"))) == mart["fair_value_usd"]
+    assert (
+        Decimal(str(_total(fair, "fair_value_usd"))) == mart["round(fair_value_usd, 2):operating"]
+    )
     journal = _sheet_rows(files.workbook, "Journal", data_only=True)
-    assert _total(journal, "debit_usd") == _total(journal, "credit_usd") > 0
+    assert _total(journal, "debit_usd", "Total") == _total(journal, "credit_usd", "Total") > 0
 
 
 def test_journal_books_the_fair_value_and_realised_movements(closed):
@@ -220,3 +263,107 @@ def test_open_breaks_of_the_register_are_listed_with_owner_and_counted_on_the_co
     ]
     cover = [v for row in _sheet_rows(files.workbook, "Cover", True) for v in row if v]
     assert "2: each listed under Reconciliation breaks with its owner and status" in cover
+
+
+def test_own_and_client_holdings_are_totalled_apart(closed):
+    """Client holdings are safeguarded, off balance sheet: every holdings total (roll-forward,
+    positions, fair value) is split by ownership and the entity's own total excludes them."""
+    _, _, _, files, mart = closed
+    rollforward = _sheet_rows(files.workbook, "Roll-forward", data_only=True)
+    assert _total(rollforward, "closing_balance (exact)") == "1000360.873455789012345678"
+    assert _total(rollforward, "closing_balance (exact)", CLIENT_TOTAL) == (
+        "500.000000000000000001"
+    )
+    assert not any(r[0] == "Total" for r in rollforward)  # no total adds own and client
+    formulas = _sheet_rows(files.workbook, "Roll-forward", data_only=False)
+    assert str(_total(formulas, "closing_balance", CLIENT_TOTAL)).endswith(',"client")')
+    positions = _sheet_rows(files.workbook, "Positions", data_only=True)
+    assert _total(positions, "balance (exact)") == "1000360.873455789012345678"
+    assert _total(positions, "balance (exact)", CLIENT_TOTAL) == "17344720.000000000000000000"
+    fair = _sheet_rows(files.workbook, "Fair value", data_only=True)
+    assert _total(fair, "units (exact)") == format(mart["units:operating"], "f")
+    assert _total(fair, "units (exact)", CLIENT_TOTAL) == format(mart["units:client"], "f")
+    assert _total(fair, "fair_value_usd (exact)") == format(mart["fair_value_usd:operating"], "f")
+    assert Decimal(str(_total(fair, "fair_value_usd", CLIENT_TOTAL))) == Decimal("499.89")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(files.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert OWN_TOTAL in text and CLIENT_TOTAL in text
+    assert "1,000,648.69" not in text  # own + client fair value, the auditor's finding
+
+
+def test_every_amount_cell_has_its_exact_twin_equal_to_the_snapshot(closed):
+    """Each amount column is followed by `<column> (exact)`: text, every digit of the
+    snapshot's value; the number cell beside it is rounded for reading."""
+    _, _, close, files, _ = closed
+    book = openpyxl.load_workbook(files.workbook)
+    snapshot = {
+        "Roll-forward": ("inventory_rollforward", "location_id", None),
+        "Fair value": ("fair_value", "ownership", None),
+        "Positions": ("inventory_daily", "location_id", date(2026, 10, 31)),
+    }
+    con = duckdb.connect(str(closed[0]), read_only=True)
+    tables = load_snapshot(con, close.close_id)
+    con.close()
+    checked = 0
+    for sheet_name, (source, key, day) in snapshot.items():
+        rows = list(book[sheet_name].iter_rows(min_row=4, values_only=True))
+        header = list(rows[0])
+        types = dict(tables[source].columns)
+        by_key = {
+            r[key]: r
+            for r in tables[source].dicts()
+            if (day is None or r["as_of_date"] == day) and r.get("period", "2026-10") == "2026-10"
+        }
+        for i, name in enumerate(header):
+            if not types.get(name, "").startswith("DECIMAL") or name.endswith(("_raw", "_bps")):
+                continue
+            assert header[i + 1] == f"{name} (exact)", (sheet_name, name)
+            for row in rows[1:]:
+                if row[0] is None or str(row[0]).startswith("Total"):
+                    break
+                value = by_key[row[header.index(key)]][name]
+                if value is None:
+                    assert row[i] is None and row[i + 1] is None
+                    continue
+                assert row[i + 1] == format(value, "f"), (sheet_name, name)
+                places = "0.01" if name.endswith("_usd") and name != "price_usd" else "0.000001"
+                assert Decimal(str(row[i])) == value.quantize(Decimal(places), ROUND_HALF_UP)
+                checked += 1
+    assert checked > 40
+
+
+def test_base_units_are_text_only(closed):
+    _, _, _, files, _ = closed
+    rows = _sheet_rows(files.workbook, "Positions", data_only=True)
+    header = list(rows[3])
+    assert "balance_raw (exact)" not in header  # the text is the exact value itself
+    column = header.index("balance_raw")
+    values = {r[header.index("location_id")]: r[column] for r in rows[4:] if r[0] == "acme"}
+    assert values[CLIENT] == "17344720000000000000000"  # not 1.7344719999999999e+22
+    assert values[HOT] == "105749999000000000000"
+    with (files.csv_dir / "positions.csv").open(encoding="utf-8") as fh:
+        csv_rows = {r["location_id"]: r for r in csv.DictReader(fh)}
+    assert csv_rows[CLIENT]["balance_raw"] == "17344720000000000000000"
+
+
+def test_no_pack_file_holds_an_absolute_path(closed):
+    """The cover's source files named a duplicate's first copy by its absolute local path:
+    every pack file (workbook XML, CSV files, PDF text) holds relative paths only."""
+    _, folder, _, files, _ = closed
+    texts = {}
+    with zipfile.ZipFile(files.workbook) as archive:
+        for name in archive.namelist():
+            texts[f"xlsx:{name}"] = archive.read(name).decode("utf-8")
+    for path in files.csv_dir.glob("*.csv"):
+        texts[f"csv:{path.name}"] = path.read_text(encoding="utf-8")
+    texts["pdf"] = subprocess.run(
+        ["pdftotext", "-raw", str(files.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert len(texts) > 20
+    for where, text in texts.items():
+        assert str(folder) not in text, where
+        assert tempfile.gettempdir() not in text and "/landing/" not in text, where
+    with (files.csv_dir / "source_files.csv").open(encoding="utf-8") as fh:
+        duplicate = next(r for r in csv.DictReader(fh) if r["status"] == "duplicate")
+    assert duplicate["duplicate_of"] == "fireblocks/vault_20261101.json"  # landing-relative
