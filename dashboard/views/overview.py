@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
-import polars as pl
 import streamlit as st
 
+from dashboard import chart_panels
 from dashboard.formatting import token_units, usd
 from dashboard.snapshot import Snapshot
 from dashboard.views.common import Filters, show_table
@@ -72,25 +71,5 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
         f"where {where_all} group by as_of_date, ownership order by as_of_date, ownership",
         params_all,
     )
-    _trend_chart(trend)
+    chart_panels.overview_charts(snapshot, filters, trend)
     show_table(trend, "holdings_trend", "trend")
-
-
-def _trend_chart(trend: pl.DataFrame) -> None:
-    if trend.is_empty():
-        return
-    # floats for drawing only: the tables and downloads keep exact decimals
-    plot = trend.select(
-        "as_of_date", "ownership", pl.col("balance").cast(pl.Float64).alias("balance_units")
-    ).to_pandas()
-    chart = (
-        alt.Chart(plot)
-        .mark_line()
-        .encode(
-            x=alt.X("as_of_date:T", title="day"),
-            y=alt.Y("balance_units:Q", title="token units", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("ownership:N"),
-            tooltip=["as_of_date:T", "ownership:N", alt.Tooltip("balance_units:Q", format=",.2f")],
-        )
-    )
-    st.altair_chart(chart, width="stretch")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
+from dashboard import chart_panels
 from dashboard.formatting import token_units
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
@@ -87,22 +87,7 @@ def _status_over_time(snapshot: Snapshot, filters: Filters, comparisons: list[st
     )
     params = [*params, comparisons]
     history = snapshot.query(sql + " order by as_of_date, comparison", params)
-    if not history.is_empty():
-        chart = (
-            alt.Chart(history.select("as_of_date", "comparison", "break").to_pandas())
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("as_of_date:T", title="day"),
-                y=alt.Y(
-                    "break:Q",
-                    title="locations in break",
-                    axis=alt.Axis(format=",d", tickMinStep=1),
-                ),
-                color=alt.Color("comparison:N"),
-                tooltip=["as_of_date:T", "comparison:N", alt.Tooltip("break:Q", format=",d")],
-            )
-        )
-        st.altair_chart(chart, width="stretch")
+    chart_panels.breaks_history_chart(history)
     # one row per day and comparison: small enough to show whole, from the same query
     show_table(
         history.sort(["as_of_date", "comparison"], descending=[True, False]),
@@ -190,6 +175,7 @@ def _open_breaks(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -
     cols[0].metric("Open breaks", facts["breaks"])
     cols[1].metric("Oldest break (days)", "" if facts["oldest"] is None else facts["oldest"])
     cols[2].metric("Unexplained in open breaks", token_units(facts["unexplained"] or 0))
+    chart_panels.breaks_age_chart(snapshot, sql, params, columns)
     order = ", ".join(
         x for x in (f"{age} desc nulls last" if age else "", _first(columns, "location_id")) if x
     )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import altair as alt
-import polars as pl
 import streamlit as st
 
+from dashboard import chart_panels
 from dashboard.formatting import percent, token_units
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
@@ -66,6 +65,7 @@ def _concentration(snapshot: Snapshot, filters: Filters) -> None:
     left, right = st.columns(2)
     left.metric("Concentration breaches", facts["breaches"])
     right.metric("Largest share", percent(facts["top_share"]))
+    chart_panels.exposure_charts(snapshot, where, params)
     show_paged(
         snapshot,
         f"select * from marts.concentration where {where}",
@@ -111,7 +111,7 @@ def _coverage(snapshot: Snapshot, filters: Filters) -> None:
         "group by as_of_date"
     )
     history = snapshot.query(history_sql + " order by as_of_date", params)
-    _coverage_chart(history)
+    chart_panels.coverage_chart(history)
     show_paged(
         snapshot,
         history_sql,
@@ -126,30 +126,6 @@ def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> str:
     if not denominator:
         return "no liabilities"
     return percent((Decimal(numerator or 0) / Decimal(denominator)).quantize(Decimal("1e-8")))
-
-
-def _coverage_chart(history: pl.DataFrame) -> None:
-    drawn = history.filter(pl.col("client_liabilities") > 0)
-    if drawn.is_empty():
-        return
-    # floats for drawing only: the tables and downloads keep exact decimals
-    plot = drawn.select(
-        "as_of_date",
-        (
-            pl.col("client_holdings").cast(pl.Float64)
-            / pl.col("client_liabilities").cast(pl.Float64)
-        ).alias("coverage"),
-    ).to_pandas()
-    chart = (
-        alt.Chart(plot)
-        .mark_line()
-        .encode(
-            x=alt.X("as_of_date:T", title="day"),
-            y=alt.Y("coverage:Q", title="client holdings / liabilities", axis=alt.Axis(format="%")),
-            tooltip=["as_of_date:T", alt.Tooltip("coverage:Q", format=".4%")],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
 
 
 def _stress_and_health(snapshot: Snapshot, filters: Filters) -> None:

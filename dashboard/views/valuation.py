@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
-import polars as pl
 import streamlit as st
 
+from dashboard import chart_panels
 from dashboard.formatting import token_units, usd, usd_price
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
@@ -76,20 +75,4 @@ def _depeg_chart(snapshot: Snapshot, where: str, params: list) -> None:
     if depeg.is_empty():
         st.caption("No prices in the selection.")
         return
-    # floats for drawing only: the table above and its download keep exact decimals
-    plot = depeg.with_columns(pl.col("depeg_bps").cast(pl.Float64)).to_pandas()
-    chart = (
-        alt.Chart(plot)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("period_end_date:T", title="period end"),
-            y=alt.Y("depeg_bps:Q", title="depeg (bps)", axis=alt.Axis(format=",.2f")),
-            color=alt.Color("price_source:N"),
-            tooltip=[
-                "period_end_date:T",
-                "price_source:N",
-                alt.Tooltip("depeg_bps:Q", format=",.4f"),
-            ],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    chart_panels.depeg_chart(depeg)
