@@ -162,6 +162,12 @@ def _load_fixture(path: Path) -> None:
                 ["led-ex", "ledger", None, None, None, None, None, "kraken-x"],
             ],
         )  # fmt: skip
+        # the allow-list names the outsider (marts.location_movements)
+        con.execute(
+            "insert into raw.registry_counterparties values (?, ?, 'Acme Customer Ltd', "
+            "'customer')",
+            [NETWORK, OUTSIDER],
+        )
         con.execute("delete from raw.registry_reconciliation_comparisons")
         con.executemany(
             "insert into raw.registry_reconciliation_comparisons values (?, ?, ?, 24)",
@@ -268,7 +274,8 @@ def _dbt_build(warehouse: Path, work: Path) -> subprocess.CompletedProcess[str]:
             "build",
             # the reconciliation marts and everything upstream, with their tests
             "--select",
-            "+reconciliation_breaks +int_reconciliation__in_transit_matches +inventory_daily",
+            "+reconciliation_breaks +int_reconciliation__in_transit_matches +inventory_daily "
+            "+location_movements",
             "--indirect-selection",
             "cautious",
             "--project-dir",
@@ -582,3 +589,52 @@ def test_a_later_statement_that_agrees_clears_the_break_by_itself(
     assert vault["resolution_reason"] == "cleared by data on 2026-01-09"
     assert (vault["opened_date"], vault["closed_date"]) == (date(2026, 1, 8), date(2026, 1, 9))
     assert vault["age_days"] == 1 and vault["is_open"] is False
+
+
+def _movements(warehouse: Path, location_id: str, day: str) -> list[tuple]:
+    return [
+        (r["source"], r["entry_id"], r["movement_type"], r["direction"], r["amount"],
+         r["tx_hash"], r["counterparty_name"], r["counterparty_kind"], r["is_final"])
+        for r in _rows(
+            warehouse,
+            "select * from marts.location_movements where location_id = "
+            f"'{location_id}' and movement_date = '{day}' order by movement_at, source, entry_id",
+        )
+    ]  # fmt: skip
+
+
+def test_location_movements_list_every_source_of_a_location_and_local_day(warehouse: Path):
+    """ops-hot on the 8th (New York): the vault's transfer in (external: the vault is an
+    account's address, not a registry wallet; named from the registry), its
+    ledger entry, and the payout the ledger booked at 23:00 local; on the 9th the payout on
+    chain, to the outsider the allow-list names. kraken-x on the 6th: its deposit, its fee and
+    the ledger's transfer; on the 9th the pending deposit."""
+    d = Decimal
+    assert _movements(warehouse, OPS, "2026-01-08") == [
+        ("ledger", "L6", "deposit", "in", d(1000), _tx(4), None, None, True),
+        ("onchain", f"{_tx(4)}:1", "external", "in", d(1000), _tx(4), "cust-vault",
+         "own_account", True),
+        ("ledger", "L7", "withdrawal", "out", d(-300), _tx(3), None, None, True),
+    ]  # fmt: skip
+    assert _movements(warehouse, OPS, "2026-01-09") == [
+        ("onchain", f"{_tx(3)}:1", "external", "out", d(-300), _tx(3), "Acme Customer Ltd",
+         "customer", True),
+        ("ledger", "L8", "fee", "in", d(0), None, None, None, True),
+    ]  # fmt: skip
+    assert _movements(warehouse, "kraken-x", "2026-01-06") == [
+        ("ledger", "L3", "transfer", "in", d(200), _tx(2), None, None, True),
+        ("exchange", "E1", "deposit", "in", d(200), None, None, None, True),
+        ("exchange", "E0", "fee", "out", d("-0.005"), None, None, None, True),
+    ]  # fmt: skip
+    assert [(m[0], m[1], m[8]) for m in _movements(warehouse, "kraken-x", "2026-01-09")] == [
+        ("exchange", "pending:P1", False)
+    ]
+    custodian = _rows(
+        warehouse,
+        "select entry_id, movement_date, amount from marts.location_movements "
+        "where source = 'custodian' order by entry_id",
+    )
+    assert [(r["entry_id"], str(r["movement_date"]), r["amount"]) for r in custodian] == [
+        ("M1", "2026-01-05", d(-250)),
+        ("M2", "2026-01-09", d(100)),
+    ]
