@@ -13,7 +13,15 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
-from dashboard.views import close, locations, overview, reconciliation, risk, valuation
+from dashboard.views import (
+    close,
+    drilldown,
+    locations,
+    overview,
+    reconciliation,
+    risk,
+    valuation,
+)
 from dashboard.views.common import Filters, sidebar_filters
 
 PAGES = {
@@ -23,6 +31,7 @@ PAGES = {
     "Valuation": valuation.render,
     "Risk and health": risk.render,
     "Close": close.render,
+    drilldown.PAGE: drilldown.render,
 }
 
 
@@ -43,7 +52,10 @@ def main() -> None:
     snapshot = Snapshot(data_dir())
     status = snapshot.status()
     st.sidebar.title("USD1 inventory")
-    page = st.sidebar.radio("Page", list(PAGES), key="page")
+    asked = st.query_params.get("page")  # a link to a page (the drill-down's)
+    page = st.sidebar.radio(
+        "Page", list(PAGES), index=list(PAGES).index(asked) if asked in PAGES else 0, key="page"
+    )
     if not status.exists:
         st.error(
             f"No published snapshot yet at {snapshot.path}. The pipeline publishes one after "
