@@ -23,6 +23,7 @@ import polars as pl
 UNITS = "token units"
 DAY_TITLE = "day (end of, reporting time zone)"
 DAY_FORMAT = "%Y-%m-%d"
+SHORT_RANGE_DAYS = 14  # up to this many days, a tick on every day
 # client and operating must never look alike: orange against teal, both readable on white
 OWNERSHIP_COLOURS = {"client": "#d95f02", "operating": "#1b9e77"}
 AGE_BUCKETS = ("0-1", "2-7", "8-30", ">30")
@@ -57,17 +58,35 @@ def records(df: pl.DataFrame, columns: Sequence[str] | None = None) -> list[dict
     return [{k: _plain(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
 
 
-def _day_axis(field: str = "as_of_date", title: str = DAY_TITLE) -> alt.X:
-    return alt.X(
-        f"{field}:T",
-        title=title,
-        scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format=DAY_FORMAT, formatType="utc", labelAngle=-30),
-    )
+def _day_axis(
+    days: Iterable[str] = (),
+    field: str = "as_of_date",
+    title: str = DAY_TITLE,
+    time_unit: str | None = None,
+) -> alt.X:
+    """A day axis labelled YYYY-MM-DD. A UTC scale formats its labels in UTC (Streamlit's Vega
+    ignores formatType "utc"), so a browser's time zone cannot move a day. A range of a few
+    days gets a tick on each day and nowhere else (Vega would put ticks every few hours and
+    repeat the date on each)."""
+    distinct = sorted(set(days))
+    axis = alt.Axis(format=DAY_FORMAT, labelAngle=-30)
+    if 0 < len(distinct) <= SHORT_RANGE_DAYS:
+        axis = alt.Axis(format=DAY_FORMAT, labelAngle=-30, values=[_utc_day(d) for d in distinct])
+    if time_unit:  # bars: each spans its day
+        return alt.X(f"{field}:T", timeUnit=time_unit, title=title, axis=axis)
+    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc"), axis=axis)
+
+
+def _utc_day(day: str) -> alt.DateTime:
+    """A day's UTC midnight (how Vega reads an ISO date), as a tick value Vega labels
+    (epoch milliseconds are not labelled by Streamlit's Vega)."""
+    value = date.fromisoformat(day[:10])
+    return alt.DateTime(year=value.year, month=value.month, date=value.day, utc=True)
 
 
 def _day_tooltip(field: str = "as_of_date", title: str = "day") -> alt.Tooltip:
-    return alt.Tooltip(f"{field}:T", title=title, format=DAY_FORMAT, formatType="utc")
+    # the ISO text itself: a browser's time zone cannot move it
+    return alt.Tooltip(f"{field}:N", title=title)
 
 
 def _colour(field: str, title: str, colours: dict[str, str] | None = None) -> alt.Color:
@@ -80,7 +99,8 @@ def _colour(field: str, title: str, colours: dict[str, str] | None = None) -> al
 def balance_over_time(
     df: pl.DataFrame, dimension: str, title: str | None = None
 ) -> alt.Chart | None:
-    """Balance per day stacked by `dimension` (location_type, network, ownership, ...).
+    """Balance at the end of each day, one bar per day stacked by `dimension` (location_type,
+    network, ownership, ...).
 
     `df`: as_of_date, <dimension>, balance (one row per day and value)."""
     if df.is_empty():
@@ -90,9 +110,9 @@ def balance_over_time(
     rows = records(df, ["as_of_date", dimension, "balance"])
     return (
         alt.Chart(alt.Data(values=rows), title=f"Balance by {label} ({UNITS})")
-        .mark_area(interpolate="step-after", opacity=0.85)
+        .mark_bar()
         .encode(
-            x=_day_axis(),
+            x=_day_axis((r["as_of_date"] for r in rows), time_unit="utcyearmonthdate"),
             y=alt.Y(
                 "balance:Q", title=f"balance ({UNITS})", stack="zero", axis=alt.Axis(format="~s")
             ),
@@ -108,7 +128,7 @@ def balance_over_time(
 
 
 def availability_over_time(df: pl.DataFrame) -> alt.Chart | None:
-    """Available, pending in/out, frozen and locked per day, one line each.
+    """Available, pending in/out, frozen and locked at the end of each day, one line each.
 
     `df`: as_of_date and any of available, pending_in, pending_out, frozen, locked."""
     measures = [m for m in AVAILABILITY if m in df.columns]
@@ -123,9 +143,9 @@ def availability_over_time(df: pl.DataFrame) -> alt.Chart | None:
             alt.Data(values=records(long)),
             title=f"Available, pending and frozen ({UNITS})",
         )
-        .mark_line(interpolate="step-after", point=True)
+        .mark_line(point=True)
         .encode(
-            x=_day_axis(),
+            x=_day_axis(str(d) for d in long["as_of_date"].to_list()),
             y=alt.Y("amount:Q", title=f"amount ({UNITS})", axis=alt.Axis(format="~s")),
             color=_colour("measure", "measure", colours),
             tooltip=[
@@ -158,7 +178,8 @@ def exposure_bars(
         alt.Data(values=rows),
         title=f"Exposure per {dimension.replace('_', ' ')} against its limit ({UNITS})",
     )
-    y = alt.Y("label:N", title=dimension.replace("_", " "), sort="-x")
+    # largest first, in the data's order (one sort for both layers)
+    y = alt.Y("label:N", title=dimension.replace("_", " "), sort=None)
     bars = base.mark_bar(color="#4c78a8").encode(
         x=alt.X("balance:Q", title=f"exposure ({UNITS})", axis=alt.Axis(format="~s")),
         y=y,
@@ -171,14 +192,14 @@ def exposure_bars(
     )
     limit = (
         base.transform_filter("datum.limit_amount != null")
-        .mark_tick(color=LIMIT_COLOUR, thickness=3, size=22)
+        .mark_tick(color=LIMIT_COLOUR, thickness=3, size=24)
         .encode(
             x=alt.X("limit_amount:Q"),
-            y=alt.Y("label:N", sort=alt.EncodingSortField("balance", order="descending")),
+            y=alt.Y("label:N", sort=None),
             tooltip=[alt.Tooltip("limit_amount:Q", title=f"limit ({UNITS})", format=",.2f")],
         )
     )
-    return alt.layer(bars, limit).properties(height=max(120, 24 * len(rows)))
+    return alt.layer(bars, limit).properties(height=alt.Step(28))
 
 
 def breaks_by_age(df: pl.DataFrame) -> alt.Chart:
@@ -223,7 +244,7 @@ def breaks_over_time(df: pl.DataFrame) -> alt.Chart | None:
         alt.Chart(alt.Data(values=rows), title="Locations in break per day")
         .mark_line(interpolate="step-after", point=True)
         .encode(
-            x=_day_axis(),
+            x=_day_axis(r["as_of_date"] for r in rows),
             y=alt.Y(
                 "break:Q",
                 title="locations in break (count)",
@@ -263,8 +284,12 @@ def depeg_over_time(
         .mark_rule(color=BAND_COLOUR, strokeDash=[6, 4])
         .encode(y=alt.Y("edge:Q"), tooltip=[alt.Tooltip("edge:Q", title="band (bps)")])
     )
-    lines = base.mark_line(interpolate="step-after", point=True).encode(
-        x=_day_axis(date_column, "day (price at the end of, reporting time zone)"),
+    lines = base.mark_line(point=True).encode(
+        x=_day_axis(
+            (r[date_column] for r in rows),
+            date_column,
+            "day (price at the end of, reporting time zone)",
+        ),
         y=alt.Y("depeg_bps:Q", title="depeg (basis points from $1)"),
         color=_colour("price_source", "price source"),
         tooltip=[
@@ -294,12 +319,15 @@ def coverage_over_time(df: pl.DataFrame) -> alt.LayerChart | None:
         return None
     line = (
         alt.Chart(alt.Data(values=rows))
-        .mark_line(interpolate="step-after", point=True, color=OWNERSHIP_COLOURS["client"])
+        .mark_line(
+            point=alt.OverlayMarkDef(color=OWNERSHIP_COLOURS["client"]),
+            color=OWNERSHIP_COLOURS["client"],
+        )
         .encode(
-            x=_day_axis(),
+            x=_day_axis(r["as_of_date"] for r in rows),
             y=alt.Y(
                 "coverage:Q",
-                title="coverage (client holdings / client liabilities, %)",
+                title="coverage (%)",
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(zero=False),
             ),
@@ -311,7 +339,9 @@ def coverage_over_time(df: pl.DataFrame) -> alt.LayerChart | None:
         .mark_rule(color=LIMIT_COLOUR, strokeDash=[6, 4])
         .encode(y=alt.Y("full:Q"), tooltip=[alt.Tooltip("full:Q", title="100 %", format="%")])
     )
-    return alt.layer(line, full).properties(title="Client-asset coverage over time (100 % line)")
+    return alt.layer(line, full).properties(
+        title="Client-asset coverage over time (client holdings / liabilities, 100 % line)"
+    )
 
 
 def layer_names(chart: alt.TopLevelMixin) -> list[str]:

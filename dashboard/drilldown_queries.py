@@ -20,8 +20,9 @@ MOVEMENTS = "marts.location_movements"
 BREAKS = "marts.reconciliation_breaks"
 MATCHES = "marts.transaction_matches"
 MOVEMENT_COLUMNS = (
-    "movement_at, source, movement_type, direction, amount, fee, is_final, tx_hash, log_index, "
-    "counterparty_name, counterparty_kind, counterparty_address, source_account_id, entry_id"
+    "movement_at, source, movement_type, direction, amount, counterparty_name, tx_hash, "
+    "is_final, fee, log_index, counterparty_kind, counterparty_address, source_account_id, "
+    "entry_id"
 )
 OPEN_STATUSES = ("open", "investigating", "explained")
 IN_TRANSIT_DAYS_AFTER = 3  # the default in-transit window (72 hours), in days
@@ -191,9 +192,9 @@ def in_transit_candidates(snapshot: Snapshot, brk: dict[str, Any]) -> pl.DataFra
     first, last = start - timedelta(days=1), end + timedelta(days=IN_TRANSIT_DAYS_AFTER)
     if snapshot.has_table(MATCHES):
         return snapshot.query(
-            "select recorded_at, side, source, movement_type, amount, tx_hash, matched_tx_hash, "
-            "matched_block_time, matched_is_final, counterparty_name, status, age_days, "
-            f"match_description, entry_id from {MATCHES} "
+            "select recorded_at, source, entry_id, movement_type, amount, status, "
+            "matched_is_final, match_description, tx_hash, matched_tx_hash, matched_block_time, "
+            f"counterparty_name, age_days, side from {MATCHES} "
             "where location_id = ? and network = ? "
             "and cast(recorded_at as date) between ? and ? and ("
             "status <> 'matched' or not coalesce(matched_is_final, false) "

@@ -3,7 +3,7 @@ rule, the depeg band, the 100 % line, distinct client/operating colours, step in
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
@@ -28,11 +28,17 @@ def _values(layer: dict) -> list[dict]:
     return layer["data"]["values"]
 
 
-def _assert_iso_day_axis(x: dict) -> None:
+def _utc_day(day: date) -> dict:
+    return {"year": day.year, "month": day.month, "date": day.day, "utc": True}
+
+
+def _assert_iso_day_axis(x: dict, days: list[date] = DAYS) -> None:
+    """Labelled YYYY-MM-DD in UTC (a UTC scale, or a UTC time unit); a short range has one
+    tick per day, at its UTC midnight, and no other."""
     assert x["type"] == "temporal"
     assert x["axis"]["format"] == "%Y-%m-%d"
-    assert x["axis"]["formatType"] == "utc"
-    assert x["scale"]["type"] == "utc"
+    assert x.get("scale", {}).get("type") == "utc" or x["timeUnit"].startswith("utc")
+    assert x["axis"]["values"] == [_utc_day(d) for d in days]
     assert x["title"].startswith("day")
 
 
@@ -52,10 +58,11 @@ def test_balance_over_time_is_stacked_by_the_dimension_with_iso_days_and_units()
     ]
     enc = spec["encoding"]
     _assert_iso_day_axis(enc["x"])
+    assert enc["x"]["timeUnit"] == "utcyearmonthdate"  # a bar spans its day
     assert enc["y"]["stack"] == "zero"
     assert "token units" in enc["y"]["title"]
     assert enc["color"]["field"] == "location_type"
-    assert _mark(spec)["type"] == "area"
+    assert _mark(spec)["type"] == "bar"
     assert "location type" in spec["title"]
 
 
@@ -185,7 +192,7 @@ def test_depeg_chart_shades_the_configured_band_and_labels_days_iso():
         {"period_end_date": "2026-09-30", "price_source": "coingecko", "depeg_bps": -2.0},
         {"period_end_date": "2026-10-31", "price_source": "coingecko", "depeg_bps": 1.5},
     ]
-    _assert_iso_day_axis(line["encoding"]["x"])
+    _assert_iso_day_axis(line["encoding"]["x"], [date(2026, 9, 30), date(2026, 10, 31)])
     assert "basis points" in line["encoding"]["y"]["title"]
     assert "50 bps" in chart.to_dict()["title"]
 
@@ -209,6 +216,14 @@ def test_coverage_ratio_is_exact_then_drawn_with_the_100_percent_line():
     assert _mark(full)["type"] == "rule"
     assert line["encoding"]["y"]["axis"]["format"] == "%"
     assert "%" in line["encoding"]["y"]["title"]
+
+
+def test_a_long_range_leaves_the_ticks_to_vega_but_keeps_iso_labels():
+    days = [date(2025, 1, 1) + timedelta(days=i) for i in range(60)]
+    df = pl.DataFrame({"as_of_date": days, "network": ["ethereum"] * 60, "balance": [D(1)] * 60})
+    x = charts.balance_over_time(df, "network").to_dict()["encoding"]["x"]
+    assert "values" not in x["axis"]
+    assert x["axis"]["format"] == "%Y-%m-%d"
 
 
 def test_nothing_to_draw_gives_no_chart():
