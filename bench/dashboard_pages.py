@@ -3,17 +3,20 @@
     python -m bench.dashboard_pages --transfers 5000000 --days 730 --wallets 2000
 
 1. The warehouse: reused from `--cache-dir` when it was built there with the same sizes,
-   otherwise generated and built by bench.dbt_build (raw history + `dbt build` of the
-   project), in a subprocess.
+   otherwise generated and built by bench.dbt_build (raw history + `dbt build` of
+   DBT_SELECTION: the inventory marts and the drill-down's location_movements), in a
+   subprocess.
 2. Published with reporting.publish (snapshot + Parquet) into `<cache-dir>/data`, as the
    pipeline does; then bench.dashboard_synthetic fills the page tables the snapshot lacks
    (missing or empty: the bench has no off-chain sources) at a realistic volume.
 3. Every page rendered with Streamlit's AppTest (the app's own script, in-process, default
    filters: all entities and networks, the latest day): `cold` = the page's first render in a
    new session (a new AppTest; the previous page was Overview), `warm` = a rerun of the page
-   in the same session. Median of `--runs` runs each (and every run's figures). The very first
-   render in the process (Python imports of the app's modules, the first attach of the
-   snapshot: what the first visitor after a server start waits) is reported on its own.
+   in the same session. The drill-down is measured twice: on its first location and the
+   latest day, and switched to a break (`Drill-down (a break)`: cold = the switch). Median
+   of `--runs` runs each (and every run's figures). The very first render in the process
+   (Python imports of the app's modules, the first attach of the snapshot: what the first
+   visitor after a server start waits) is reported on its own.
 
 Prints one JSON object and writes it to `--out`.
 """
@@ -41,8 +44,21 @@ from reporting.publish import publish_snapshot, snapshot_path
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "dashboard" / "app.py"
-PAGES = ["Overview", "Locations", "Reconciliation", "Valuation", "Risk and health", "Close"]
+DRILLDOWN = "Drill-down"  # a location on a day (the first location, the latest day)
+DRILLDOWN_BREAK = "Drill-down (a break)"  # the same page switched to the first open break
+PAGES = [
+    "Overview",
+    "Locations",
+    "Reconciliation",
+    "Valuation",
+    "Risk and health",
+    "Close",
+    DRILLDOWN,
+    DRILLDOWN_BREAK,
+]
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "usd1inv_bench_dashboard"
+# what bench.dbt_build builds for the pages: the inventory marts and the drill-down's movements
+DBT_SELECTION = "+inventory_daily +inventory_rollforward +location_movements"
 log = logging.getLogger(__name__)
 
 
@@ -52,12 +68,12 @@ def build_warehouse(cache: Path, sizes: dict[str, int]) -> dict[str, Any]:
     marker = cache / "warehouse.json"
     if marker.exists() and (build / "warehouse.duckdb").exists():
         made = json.loads(marker.read_text())
-        if made.get("sizes") == sizes:
+        if made.get("sizes") == sizes and made.get("select") == DBT_SELECTION:
             return {**made, "reused": True}
     build.mkdir(parents=True, exist_ok=True)
     (build / "warehouse.duckdb").unlink(missing_ok=True)
     started = time.perf_counter()
-    args = [f"--{k}={v}" for k, v in sizes.items()]
+    args = [f"--{k}={v}" for k, v in sizes.items()] + [f"--select={DBT_SELECTION}"]
     args += ["--workdir", str(build), "--out", str(cache / "dbt_build.json")]
     # in its own process (it leaves nothing of the warehouse open in this one); a mart that
     # does not build on an on-chain-only warehouse yet fails its build, not this benchmark:
@@ -71,6 +87,7 @@ def build_warehouse(cache: Path, sizes: dict[str, int]) -> dict[str, Any]:
     )
     made = {
         "sizes": sizes,
+        "select": DBT_SELECTION,
         "build_s": round(time.perf_counter() - started, 1),
         "dbt_build_exit": done.returncode,
         "dbt_build_tail": done.stdout[-1500:] if done.returncode else "",
@@ -113,6 +130,11 @@ def render_pages(data_dir: Path, runs: int, pages: list[str]) -> dict[str, Any]:
             at = AppTest.from_file(str(APP), default_timeout=600)
             if page == "Overview":  # the landing page: the session's first run renders it
                 figures[page]["cold"].append(_timed(at.run))
+            elif page == DRILLDOWN_BREAK:
+                at.run()
+                at.sidebar.radio(key="page").set_value(DRILLDOWN).run()
+                mode = at.radio(key="drill-mode").set_value("A break")
+                figures[page]["cold"].append(_timed(mode.run))
             else:
                 at.run()
                 radio = at.sidebar.radio(key="page").set_value(page)

@@ -9,7 +9,8 @@ inventory_daily with deterministic hashes and the marts' column names:
 - marts.reconciliation: transfers_vs_balanceof for every wallet-day plus onchain_vs_ledger for
   every client wallet-day (~1.5 rows per wallet-day); 2 % of the locations are in a break that
   opened 0-59 days before the last day, 1 % of the rows are explained by in-transit items;
-- marts.reconciliation_breaks: the breaks of the last day, with in-transit text and a description;
+- marts.reconciliation_breaks: the breaks of the last day (break_id as the mart derives it), with
+  in-transit text and a description;
 - marts.concentration: every location, custody provider and network per entity and day, against a
   location limit (0.09 % of the entity's total), a provider limit (90 %) and no network limit;
 - marts.inventory_health: one row per day, from the three above and inventory_daily;
@@ -84,6 +85,8 @@ from shaped
 RECONCILIATION_BREAKS = f"""
 create or replace table marts.reconciliation_breaks as
 select
+    substr(md5(r.comparison || '|' || r.network || '|' || r.location_id || '|'
+        || cast(r.break_opened_date as varchar)), 1, 12) as break_id,
     r.comparison, r.entity, r.network, r.location_type, r.location_id,
     i.location_label, i.custody_provider, i.ownership, r.as_of_date,
     r.left_source, r.left_balance, r.right_source, r.right_balance, r.difference,

@@ -112,10 +112,13 @@ def breaks(snapshot: Snapshot, filters: Filters, columns: list[str]) -> pl.DataF
     label = (
         "coalesce(location_label, location_id)" if "location_label" in columns else ("location_id")
     )
-    is_open = "is_open" if "is_open" in columns else f"status in {OPEN_STATUSES}"
+    # a register without status columns lists open breaks only
+    status = "status" if "status" in columns else "'open'"
+    is_open = "is_open" if "is_open" in columns else f"{status} in {OPEN_STATUSES}"
     return snapshot.query(
         f"select break_id, comparison, network, location_id, {label} as location_label, "
-        f"status, {opened} as opened_date, {is_open} as is_open from {BREAKS} where {where} "
+        f"{status} as status, {opened} as opened_date, {is_open} as is_open "
+        f"from {BREAKS} where {where} "
         f"order by {is_open} desc, {opened}, comparison, location_id",
         params,
     )
