@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
+from dashboard.views import drilldown
 from dashboard.views.common import Filters, show_table
 
 
@@ -27,6 +28,10 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     labels = [f"{r['location_label']} ({r['network']})" for r in df.iter_rows(named=True)]
     picked = st.selectbox("History of", labels, key="location")
     row = df.row(labels.index(picked), named=True)
+    to_day = drilldown.link(
+        location=row["location_id"], network=row["network"], day=filters.as_of_date
+    )
+    st.markdown(f"[Every movement of {picked} on {filters.as_of_date}]({to_day})")
     history = snapshot.query(
         "select as_of_date, balance, available, pending_in, pending_out, inflow, outflow, "
         "transfer_count from marts.inventory_daily where network = ? and location_id = ? "

@@ -9,6 +9,7 @@ from dashboard import chart_panels
 from dashboard.formatting import token_units
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
+from dashboard.views import drilldown
 from dashboard.views.common import Filters, columns_of, needs, show_table
 
 STATUSES = ("matched", "explained", "break")
@@ -222,4 +223,8 @@ def _describe(page: pl.DataFrame, columns: list[str]) -> None:
     with st.expander("What to do about these breaks", expanded=False):
         for row in page.iter_rows(named=True):
             where = row.get("location_label") or row.get("location_id") or ""
-            st.markdown(f"- **{where}** ({row.get('comparison', '')}): {row[text]}")
+            more = ""
+            if row.get("break_id"):
+                to_break = drilldown.link(break_id=row["break_id"])
+                more = f" [Both sides and in-transit candidates]({to_break})"
+            st.markdown(f"- **{where}** ({row.get('comparison', '')}): {row[text]}{more}")

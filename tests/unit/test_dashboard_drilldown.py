@@ -151,3 +151,19 @@ def test_a_break_link_opens_the_break_with_its_candidates(data_dir, monkeypatch)
     assert [m.label for m in at.metric][:2] == ["Left: custodian", "Right: ledger"]
     candidates = at.dataframe[-1].value
     assert list(candidates["entry_id"]) == ["w-17", "L-201"]
+
+
+def test_other_pages_link_to_the_drilldown(data_dir, monkeypatch):
+    monkeypatch.setenv("USD1INV_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(page="Locations")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    picked = at.selectbox(key="location").value
+    assert picked == "ethereum-aaaa (ethereum)"  # the largest balance first
+    texts = [m.value for m in at.markdown]
+    assert f"({link(location=A, network='ethereum', day=OCT31)})" in " ".join(texts)
+    at.sidebar.radio(key="page").set_value("Reconciliation").run()
+    texts = " ".join(m.value for m in at.markdown)
+    assert f"({link(break_id='brk-vault-1')})" in texts
+    assert f"({link(break_id='brk-bsc-c')})" in texts
