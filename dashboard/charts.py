@@ -14,10 +14,11 @@ day.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import altair as alt
+import pandas as pd
 import polars as pl
 
 UNITS = "token units"
@@ -40,22 +41,23 @@ BAND_COLOUR = "#c0392b"
 MAX_BARS = 25  # an exposure chart shows the largest positions; the table beside it has all
 
 
-def _plain(value):
-    """A value as Vega-Lite reads it: floats for amounts, ISO text for days."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def records(df: pl.DataFrame, columns: Sequence[str] | None = None) -> list[dict]:
-    """The rows of `df` (only `columns`, if given) as JSON-ready dicts."""
+def plot_frame(df: pl.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows to draw as a pandas frame (Streamlit sends it to the browser as Arrow, and
+    Altair does not validate it value by value as it does inline JSON rows): amounts as floats,
+    days as ISO text, in one vectorised pass."""
     if columns is not None:
         df = df.select(columns)
-    return [{k: _plain(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
+    converted = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.Decimal) or dtype.is_numeric():
+            converted.append(pl.col(name).cast(pl.Float64))
+        elif dtype == pl.Date:
+            converted.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            converted.append(pl.col(name).dt.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        else:
+            converted.append(pl.col(name))
+    return df.select(converted).to_pandas()
 
 
 def _day_axis(
@@ -107,12 +109,12 @@ def balance_over_time(
         return None
     label = title or dimension.replace("_", " ")
     colours = OWNERSHIP_COLOURS if dimension == "ownership" else None
-    rows = records(df, ["as_of_date", dimension, "balance"])
+    frame = plot_frame(df, ["as_of_date", dimension, "balance"])
     return (
-        alt.Chart(alt.Data(values=rows), title=f"Balance by {label} ({UNITS})")
+        alt.Chart(frame, title=f"Balance by {label} ({UNITS})")
         .mark_bar()
         .encode(
-            x=_day_axis((r["as_of_date"] for r in rows), time_unit="utcyearmonthdate"),
+            x=_day_axis(frame["as_of_date"], time_unit="utcyearmonthdate"),
             y=alt.Y(
                 "balance:Q", title=f"balance ({UNITS})", stack="zero", axis=alt.Axis(format="~s")
             ),
@@ -140,12 +142,12 @@ def availability_over_time(df: pl.DataFrame) -> alt.Chart | None:
     colours = {m: AVAILABILITY_COLOURS[m] for m in measures}
     return (
         alt.Chart(
-            alt.Data(values=records(long)),
+            plot_frame(long),
             title=f"Available, pending and frozen ({UNITS})",
         )
         .mark_line(point=True)
         .encode(
-            x=_day_axis(str(d) for d in long["as_of_date"].to_list()),
+            x=_day_axis(d.isoformat() for d in long["as_of_date"].unique().to_list()),
             y=alt.Y("amount:Q", title=f"amount ({UNITS})", axis=alt.Axis(format="~s")),
             color=_colour("measure", "measure", colours),
             tooltip=[
@@ -173,9 +175,9 @@ def exposure_bars(
         label_expr = label_expr + pl.lit(" (") + pl.col("entity") + pl.lit(")")
     top = top.with_columns(label_expr.alias("label"))
     keep = ["label", "balance", "limit_amount", "status"]
-    rows = records(top, [c for c in keep if c in top.columns])
+    frame = plot_frame(top, [c for c in keep if c in top.columns])
     base = alt.Chart(
-        alt.Data(values=rows),
+        frame,
         title=f"Exposure per {dimension.replace('_', ' ')} against its limit ({UNITS})",
     )
     # largest first, in the data's order (one sort for both layers)
@@ -191,7 +193,7 @@ def exposure_bars(
         ],
     )
     limit = (
-        base.transform_filter("datum.limit_amount != null")
+        base.transform_filter("isValid(datum.limit_amount) && isFinite(datum.limit_amount)")
         .mark_tick(color=LIMIT_COLOUR, thickness=3, size=24)
         .encode(
             x=alt.X("limit_amount:Q"),
@@ -239,12 +241,12 @@ def breaks_over_time(df: pl.DataFrame) -> alt.Chart | None:
     `df`: as_of_date, comparison, break."""
     if df.is_empty():
         return None
-    rows = records(df, ["as_of_date", "comparison", "break"])
+    frame = plot_frame(df, ["as_of_date", "comparison", "break"])
     return (
-        alt.Chart(alt.Data(values=rows), title="Locations in break per day")
+        alt.Chart(frame, title="Locations in break per day")
         .mark_line(interpolate="step-after", point=True)
         .encode(
-            x=_day_axis(r["as_of_date"] for r in rows),
+            x=_day_axis(frame["as_of_date"]),
             y=alt.Y(
                 "break:Q",
                 title="locations in break (count)",
@@ -269,9 +271,9 @@ def depeg_over_time(
     `df`: <date_column>, price_source, depeg_bps."""
     if df.is_empty():
         return None
-    rows = records(df, [date_column, "price_source", "depeg_bps"])
+    frame = plot_frame(df, [date_column, "price_source", "depeg_bps"])
     band = float(Decimal(band_bps))
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart(frame)
     area = (
         alt.Chart(
             alt.Data(values=[{"low": -band, "high": band}]),
@@ -286,7 +288,7 @@ def depeg_over_time(
     )
     lines = base.mark_line(point=True).encode(
         x=_day_axis(
-            (r[date_column] for r in rows),
+            frame[date_column],
             date_column,
             "day (price at the end of, reporting time zone)",
         ),
@@ -314,17 +316,18 @@ def coverage_over_time(df: pl.DataFrame) -> alt.LayerChart | None:
         if not liabilities:
             continue
         ratio = Decimal(row["client_holdings"] or 0) / Decimal(liabilities)
-        rows.append({"as_of_date": _plain(row["as_of_date"]), "coverage": float(ratio)})
+        rows.append({"as_of_date": row["as_of_date"].isoformat(), "coverage": float(ratio)})
     if not rows:
         return None
+    frame = pd.DataFrame(rows)
     line = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(frame)
         .mark_line(
             point=alt.OverlayMarkDef(color=OWNERSHIP_COLOURS["client"]),
             color=OWNERSHIP_COLOURS["client"],
         )
         .encode(
-            x=_day_axis(r["as_of_date"] for r in rows),
+            x=_day_axis(frame["as_of_date"]),
             y=alt.Y(
                 "coverage:Q",
                 title="coverage (%)",

@@ -24,8 +24,12 @@ def _mark(layer: dict) -> dict:
     return mark if isinstance(mark, dict) else {"type": mark}
 
 
-def _values(layer: dict) -> list[dict]:
-    return layer["data"]["values"]
+def _values(layer: dict, spec: dict | None = None) -> list[dict]:
+    """The rows a layer draws: inline, or a named dataset of the top-level spec (a frame)."""
+    data = layer.get("data") or spec["data"]
+    if "values" in data:
+        return data["values"]
+    return (spec or layer)["datasets"][data["name"]]
 
 
 def _utc_day(day: date) -> dict:
@@ -113,7 +117,7 @@ def test_exposure_bars_draw_the_configured_limit_on_each_bar_that_has_one():
     chart = charts.exposure_bars(df, "location")
     assert charts.layer_names(chart) == ["bar", "tick"]
     spec = chart.to_dict()
-    values = spec["data"]["values"] if "data" in spec else _values(_layers(spec)[0])
+    values = _values(spec, spec)
     assert [(v["label"], v["balance"], v["limit_amount"]) for v in values] == [
         ("0xaaa", 900.0, 500.0),
         ("0xbbb", 100.0, 500.0),
@@ -124,7 +128,9 @@ def test_exposure_bars_draw_the_configured_limit_on_each_bar_that_has_one():
     assert "token units" in bars["encoding"]["x"]["title"]
     assert limit["encoding"]["x"]["field"] == "limit_amount"
     assert _mark(limit)["color"] == charts.LIMIT_COLOUR
-    assert limit["transform"] == [{"filter": "datum.limit_amount != null"}]
+    assert limit["transform"] == [
+        {"filter": "isValid(datum.limit_amount) && isFinite(datum.limit_amount)"}
+    ]
 
 
 def test_exposure_bars_keep_the_largest_and_name_the_entity_when_several():
@@ -138,7 +144,7 @@ def test_exposure_bars_keep_the_largest_and_name_the_entity_when_several():
         }
     )
     spec = charts.exposure_bars(df, "network", max_bars=2).to_dict()
-    assert [v["label"] for v in spec["data"]["values"]] == ["b (beta)", "c (acme)"]
+    assert [v["label"] for v in _values(spec, spec)] == ["b (beta)", "c (acme)"]
 
 
 @pytest.mark.parametrize(
@@ -185,10 +191,11 @@ def test_depeg_chart_shades_the_configured_band_and_labels_days_iso():
     )
     chart = charts.depeg_over_time(df, D(50))
     assert charts.layer_names(chart) == ["rect", "rule", "line"]
-    band, edges, line = _layers(chart.to_dict())
-    assert _values(band) == [{"low": -50.0, "high": 50.0}]
-    assert sorted(v["edge"] for v in _values(edges)) == [-50.0, 50.0]
-    assert _values(line) == [
+    spec = chart.to_dict()
+    band, edges, line = _layers(spec)
+    assert _values(band, spec) == [{"low": -50.0, "high": 50.0}]
+    assert sorted(v["edge"] for v in _values(edges, spec)) == [-50.0, 50.0]
+    assert _values(line, spec) == [
         {"period_end_date": "2026-09-30", "price_source": "coingecko", "depeg_bps": -2.0},
         {"period_end_date": "2026-10-31", "price_source": "coingecko", "depeg_bps": 1.5},
     ]
@@ -206,13 +213,14 @@ def test_coverage_ratio_is_exact_then_drawn_with_the_100_percent_line():
         }
     )
     chart = charts.coverage_over_time(df)
-    line, full = _layers(chart.to_dict())
+    spec = chart.to_dict()
+    line, full = _layers(spec)
     # a day without liabilities has no ratio: left out
-    assert _values(line) == [
+    assert _values(line, spec) == [
         {"as_of_date": "2026-10-30", "coverage": 1.005},
         {"as_of_date": "2026-10-31", "coverage": float(D("1234567.25") / D(1234600))},
     ]
-    assert _values(full) == [{"full": 1.0}]
+    assert _values(full, spec) == [{"full": 1.0}]
     assert _mark(full)["type"] == "rule"
     assert line["encoding"]["y"]["axis"]["format"] == "%"
     assert "%" in line["encoding"]["y"]["title"]
