@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from ingestion.access_config import AccessConfig
 from ingestion.contract_locations import ContractLocation, check_contract_locations
 from ingestion.counterparties import Counterparty, check_counterparties
 from ingestion.files.config import FilesConfig
@@ -160,6 +161,7 @@ class Config(_Strict):
     contract_locations: list[ContractLocation] = []  # locked in a contract (contract_locations.py)
     counterparties: list[Counterparty] = []  # known external addresses (counterparties.py)
     risk: RiskConfig = RiskConfig()  # limits, withdrawal shock, health (ingestion/risk_config.py)
+    access: AccessConfig = AccessConfig()  # roles of the users (ingestion/access_config.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)

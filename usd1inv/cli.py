@@ -17,6 +17,7 @@ import typer
 
 from ingestion.config import ConfigError, load_config
 from usd1inv import breaks_commands, close_commands, onchain_commands
+from usd1inv.access import AS_OPTION
 
 app = typer.Typer(
     add_completion=False,
@@ -43,6 +44,9 @@ def _parse_day(value: str | None, option: str) -> date | None:
 
 
 def _fail(message: str) -> None:
+    from usd1inv.access import note_failure
+
+    note_failure(message)
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -57,29 +61,37 @@ def run(
         None, "--to", help="Last local day (YYYY-MM-DD); default: today in the reporting tz."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Ingest every configured source for the days, build the marts and run the checks.
 
     Runs through Dagster and records them in the instance under the config's data folder.
-    Exits 1 naming the failing step when anything fails.
+    Exits 1 naming the failing step when anything fails. Needs the operator role when the
+    configuration has `access.roles`; recorded in audit.actions.
     """
     from orchestration.pipeline import run_pipeline
+    from usd1inv.access import audited
     from usd1inv.runlog import run_log
     from usd1inv.summary import print_summary
 
     start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")
     try:
-        data_dir = load_config(config).data_dir
-        typer.echo(f"usd1inv run: ingesting, building and checking ({config}) ...")
-        with run_log(data_dir, verbose) as log_path:
-            outcome = run_pipeline(config, start, end)
+        cfg = load_config(config)
     except ConfigError as exc:
         _fail(str(exc))
         return
-    print_summary(outcome)
-    typer.echo(f"Run log   : {log_path}")
-    if not outcome.success:
-        _fail("run failed:\n" + outcome.failure_summary)
+    with audited(cfg, "run", as_user, {"from": from_, "to": to}):
+        try:
+            typer.echo(f"usd1inv run: ingesting, building and checking ({config}) ...")
+            with run_log(cfg.data_dir, verbose) as log_path:
+                outcome = run_pipeline(config, start, end)
+        except ConfigError as exc:
+            _fail(str(exc))
+            return
+        print_summary(outcome)
+        typer.echo(f"Run log   : {log_path}")
+        if not outcome.success:
+            _fail("run failed:\n" + outcome.failure_summary)
 
 
 @app.command()
