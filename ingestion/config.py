@@ -29,8 +29,10 @@ from ingestion.access_config import AccessConfig
 from ingestion.contract_locations import ContractLocation, check_contract_locations
 from ingestion.counterparties import Counterparty, check_counterparties
 from ingestion.files.config import FilesConfig
+from ingestion.liquidity import LiquidityConfig
 from ingestion.quality_config import QualityConfig
 from ingestion.reconciliation_config import ReconciliationConfig
+from ingestion.retention import RetentionConfig
 from ingestion.risk_config import RiskConfig
 from ingestion.valuation import ValuationConfig
 
@@ -162,6 +164,8 @@ class Config(_Strict):
     counterparties: list[Counterparty] = []  # known external addresses (counterparties.py)
     risk: RiskConfig = RiskConfig()  # limits, withdrawal shock, health (ingestion/risk_config.py)
     access: AccessConfig = AccessConfig()  # roles of the users (ingestion/access_config.py)
+    liquidity: LiquidityConfig = LiquidityConfig()  # horizons to cash (ingestion/liquidity.py)
+    retention: RetentionConfig = RetentionConfig()  # terms of files, personal data (retention.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)

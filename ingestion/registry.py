@@ -11,6 +11,7 @@ import duckdb
 from ingestion.config import Config
 from ingestion.contract_locations import load_contract_locations
 from ingestion.counterparties import load_counterparties
+from ingestion.liquidity import load_liquidity_config
 from ingestion.reconciliation_config import load_reconciliation_config
 from ingestion.risk_config import load_risk_config
 
@@ -48,6 +49,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         comparisons = load_reconciliation_config(con, config)  # `reconciliation:`
         contracts = load_contract_locations(con, config)  # `contract_locations:`
         counterparties = load_counterparties(con, config)  # `counterparties:`
+        liquidity = load_liquidity_config(con, config)  # `liquidity:`
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -60,4 +62,5 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         "reconciliation_comparisons": comparisons,
         "contract_locations": contracts,
         "counterparties": counterparties,
+        "liquidity_schedule": liquidity,
     }

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from ingestion.config import ConfigError, load_config
-from usd1inv import breaks_commands, close_commands, onchain_commands
+from usd1inv import breaks_commands, close_commands, onchain_commands, retention_commands
 from usd1inv.access import AS_OPTION
 
 app = typer.Typer(
@@ -172,6 +172,8 @@ app.command("close")(close_commands.close)
 app.command("report")(close_commands.report)
 # the break register: usd1inv breaks list|show|assign|note|resolve|write-off (breaks_commands.py)
 app.add_typer(breaks_commands.app, name="breaks")
+# retention: usd1inv retention apply [--dry-run] (usd1inv/retention_commands.py)
+app.add_typer(retention_commands.app, name="retention")
 
 
 @app.command()
