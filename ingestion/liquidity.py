@@ -294,8 +294,9 @@ def schedule(
 
 def load_liquidity_config(
     con: duckdb.DuckDBPyConnection, config: Config, today: date | None = None
-) -> int:
-    """Rewrite the calendar, schedule and horizons for start_date .. today + MARGIN_DAYS."""
+) -> dict[str, int]:
+    """Rewrite the calendar, schedule and horizons for start_date .. today + MARGIN_DAYS;
+    return the rows written per table."""
     con.execute(DDL)
     liquidity = config.liquidity
     tz = config.tz
@@ -310,7 +311,11 @@ def load_liquidity_config(
     _replace(con, "raw.registry_business_days", calendar, BUSINESS_DAYS_SCHEMA)
     _replace(con, "raw.registry_liquidity_schedule", rows, SCHEDULE_SCHEMA)
     _replace(con, "raw.registry_liquidity_horizons", horizons, HORIZONS_SCHEMA)
-    return len(rows)
+    return {
+        "business_days": len(calendar),
+        "liquidity_schedule": len(rows),
+        "liquidity_horizons": len(horizons),
+    }
 
 
 BUSINESS_DAYS_SCHEMA = pa.schema(

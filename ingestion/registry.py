@@ -62,5 +62,5 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         "reconciliation_comparisons": comparisons,
         "contract_locations": contracts,
         "counterparties": counterparties,
-        "liquidity_schedule": liquidity,
+        **liquidity,
     }

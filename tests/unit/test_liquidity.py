@@ -118,8 +118,9 @@ def test_the_registry_tables_cover_the_days_and_are_replaced(tmp_path):
     config = load_config(write_config(tmp_path))
     con = duckdb.connect()
     today = date(2026, 11, 3)
-    rows = load_liquidity_config(con, config, today=today)
-    assert rows == load_liquidity_config(con, config, today=today)  # replaced, not appended
+    counts = load_liquidity_config(con, config, today=today)
+    assert counts == load_liquidity_config(con, config, today=today)  # replaced, not appended
+    assert set(counts) == {"business_days", "liquidity_schedule", "liquidity_horizons"}
     (first, last, n) = con.execute(
         "select min(as_of_date), max(as_of_date), count(distinct as_of_date) "
         "from raw.registry_liquidity_horizons"
