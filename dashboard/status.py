@@ -368,3 +368,63 @@ def current_status(snapshot: Snapshot) -> Status:
 
 def _settings() -> StatusSettings:
     return settings_from_environment()
+
+
+def health_message(
+    mart_status: str | None, mart_reasons: str, status: Status, not_ok: set[str]
+) -> tuple[bool, str]:
+    """(ok, text) of the health line: ok only when the health mart says so AND no item of the
+    status bar is red (stale data, overdue breaks, quarantined files, failed checks)."""
+    mart_ok = mart_status is None or str(mart_status).lower() not in not_ok
+    if mart_ok and status.is_ok:
+        extra = f" ({mart_reasons})" if mart_reasons else ""
+        return True, f"Health: {mart_status or 'ok'}{extra}"
+    shown = mart_status if not mart_ok else "not ok"
+    reasons = [r for r in (mart_reasons if not mart_ok else "", status.reasons()) if r]
+    return False, f"Health: {shown}" + (f" ({'; '.join(reasons)})" if reasons else "")
+
+
+def render_status_details(snapshot: Snapshot) -> None:
+    """What the bar's red items stand on: data days per network and source, last build's checks."""
+    import polars as pl
+    import streamlit as st
+
+    from dashboard.views.common import show_table
+
+    settings = _settings()
+    now = datetime.now(UTC)
+    st.markdown("**Data as of, per network and source** (last complete local day)")
+    days = source_days(snapshot, now, settings)
+    show_table(
+        pl.DataFrame(
+            {
+                "network": [d.network for d in days],
+                "source": [SOURCE_LABELS.get(d.source, d.source) for d in days],
+                "last_complete_day": [d.data_day for d in days],
+                "days_behind_today": [d.days_behind for d in days],
+                "max_age_hours": [settings.max_age_hours.get(d.source) for d in days],
+                "status": ["stale" if d.level == RED else "fresh" for d in days],
+            },
+            schema_overrides={"last_complete_day": pl.Date, "days_behind_today": pl.Int64},
+        ),
+        "data_as_of",
+        "status-days",
+        highlight=("status", {"stale"}),
+    )
+    st.markdown("**Checks of the last build** (failed expectations: error blocks, warn warns)")
+    if not snapshot.has_table("audit.expectation_failures"):
+        st.caption("No check results (`audit.expectation_failures`) in this snapshot.")
+        return
+    show_table(
+        snapshot.query(
+            "with last_run as (select arg_max(run_id, checked_at) as run_id "
+            "from audit.expectation_failures) "
+            "select severity, suite, table_name, expectation, any_value(description) "
+            "as description, count(*) as rows_kept, max(unexpected_count) as unexpected_rows "
+            "from audit.expectation_failures join last_run using (run_id) group by all "
+            "order by severity = 'error' desc, suite, expectation"
+        ),
+        "last_build_checks",
+        "status-checks",
+        highlight=("severity", {"error"}),
+    )

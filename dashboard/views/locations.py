@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, show_table
+from dashboard.views.common import Filters, show_table, url_selectbox
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
@@ -25,7 +25,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     if df.is_empty():
         return
     labels = [f"{r['location_label']} ({r['network']})" for r in df.iter_rows(named=True)]
-    picked = st.selectbox("History of", labels, key="location")
+    picked = url_selectbox("History of", labels, "location")
     row = df.row(labels.index(picked), named=True)
     history = snapshot.query(
         "select as_of_date, balance, available, pending_in, pending_out, inflow, outflow, "
