@@ -117,6 +117,8 @@ LABELS = {
     "in_transit_total": "In transit",
     "in_transit_items": "In-transit items",
     "content_hash": "Content hash",
+    "transfer_count": "Transfers",
+    "location_count": "Locations",
 }
 SUFFIXES = (
     ("_usd", " (USD)"),

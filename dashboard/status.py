@@ -234,10 +234,11 @@ def _quarantine(snapshot: Snapshot) -> StatusItem:
         or 0
     )
     since_text = f"since the close of {since:%Y-%m-%d}" if since else "(no close yet)"
+    noun = what if count != 1 else what[:-1]
     return StatusItem(
         "quarantine",
         "Quarantined",
-        f"{count} {what} {since_text}",
+        f"{count} {noun} {since_text}",
         RED if count else OK,
         RISK_PAGE,
         f"Source {what} rejected whole ({table}) after the last closed period was closed.",
@@ -418,11 +419,12 @@ def render_status_details(snapshot: Snapshot) -> None:
     show_table(
         snapshot.query(
             "with last_run as (select arg_max(run_id, checked_at) as run_id "
-            "from audit.expectation_failures) "
-            "select severity, suite, table_name, expectation, any_value(description) "
-            "as description, count(*) as rows_kept, max(unexpected_count) as unexpected_rows "
-            "from audit.expectation_failures join last_run using (run_id) group by all "
-            "order by severity = 'error' desc, suite, expectation"
+            "from audit.expectation_failures), "
+            "failed as (select severity, suite, table_name, expectation, "
+            "any_value(description) as description, count(*) as rows_kept, "
+            "max(unexpected_count) as unexpected_rows "
+            "from audit.expectation_failures join last_run using (run_id) group by all) "
+            "select * from failed order by severity <> 'error', suite, expectation"
         ),
         "last_build_checks",
         "status-checks",

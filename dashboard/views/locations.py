@@ -14,9 +14,10 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
         return
     where, params = filters.where()
     df = snapshot.query(
-        "select location_label, location_type, network, location_id, purpose, "
-        "custody_provider as controller, ownership, entity, balance, available, pending_in, "
-        "pending_out, frozen, locked, last_movement_at "
+        # the figures first, then what the location is (the address shortened on screen)
+        "select location_label, network, balance, available, pending_in, pending_out, frozen, "
+        "locked, location_type, location_id, purpose, custody_provider as controller, "
+        "ownership, entity, last_movement_at "
         f"from marts.inventory_daily where {where} order by balance desc, location_label",
         params,
     )

@@ -55,9 +55,16 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     cols[1].metric("Units", tokens(latest["units"], filters.all_decimals))
     cols[2].metric(f"Price{source}", usd_price(latest["price_usd"]) if priced else "no price")
     cols[3].metric("Depeg (bps)", tokens(latest["depeg_bps"]) if priced else "no price")
+    # the figures first (units, price, value, depeg), then the metadata
+    first = [
+        c
+        for c in ("period_end_date", "units", "price_usd", "fair_value_usd", "depeg_bps")
+        if c in columns
+    ]
+    ordered = ", ".join([*first, *(c for c in columns if c not in first)])
     show_paged(
         snapshot,
-        f"select * from marts.fair_value where {where}",
+        f"select {ordered} from marts.fair_value where {where}",
         params,
         order_by="period_end_date desc, entity, ownership",
         name=f"fair_value_{period_type}",

@@ -90,10 +90,10 @@ def test_open_and_overdue_breaks_come_from_the_register(plain, problems):
 def test_quarantined_files_since_the_last_close(plain, problems):
     quarantine = _items(problems, FRESH)["quarantine"]
     # the file of 2026-09-16 was before the close of 2026-10-05: not counted
-    assert quarantine.text == "1 files since the close of 2026-10-05"
+    assert quarantine.text == "1 file since the close of 2026-10-05"
     assert quarantine.level == RED
     # without audit.files, the load log's quarantined loads
-    assert _items(plain, FRESH)["quarantine"].text.startswith("1 loads since")
+    assert _items(plain, FRESH)["quarantine"].text.startswith("1 load since")
 
 
 def test_checks_of_the_last_build_only(plain, problems):
@@ -264,3 +264,16 @@ def test_a_url_with_unknown_values_falls_back_to_the_defaults(plain, monkeypatch
     assert at.header[0].value == "Overview"
     assert at.sidebar.multiselect(key="network").value == ["bsc"]
     assert at.sidebar.selectbox(key="as_of").value == date(2026, 10, 31)
+
+
+def test_risk_page_explains_the_red_items(problems, monkeypatch):
+    at = _app(problems, monkeypatch, page="Risk and health")
+    assert at.error[0].value.startswith("Health: warn (open breaks: 2; concentration breaches: 3")
+    assert "overdue breaks: 1" in at.error[0].value
+    checks = next(d.value for d in at.dataframe if "expectation" in d.value.columns)
+    assert list(zip(checks["severity"], checks["expectation"], strict=True)) == [
+        ("error", "unique_key"),
+        ("warn", "custodian_fresh"),
+    ]  # the last build (run-2) only, failures first
+    days = next(d.value for d in at.dataframe if "last_complete_day" in d.value.columns)
+    assert set(days["status"]) == {"stale"}  # 2026-10-31 against today
