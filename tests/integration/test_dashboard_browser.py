@@ -236,11 +236,10 @@ def test_headline_usd_follows_the_network_filter_and_names_its_date(server, brow
     usd_all = _card(browser, "usd")
     assert "$1,234,703.21" in usd_all and "price of 2026-10-31" in usd_all
     assert "coingecko" in usd_all and "end of 2026-10-31" in usd_all
-    tag = browser.find_element(
-        By.XPATH,
-        "//section[@data-testid='stSidebar']//span[@data-baseweb='tag'][.//span[text()='ethereum']]",
+    remove = browser.find_elements(
+        By.CSS_SELECTOR, "section[data-testid='stSidebar'] button[aria-label='Remove ethereum']"
     )
-    tag.find_element(By.CSS_SELECTOR, "[role='presentation']").click()
+    next(b for b in remove if b.is_displayed()).click()
     _wait(browser, lambda d: "$12.50" in _card(d, "usd"))
     assert "price of 2026-10-31" in _card(browser, "usd")
     assert parse_qs(urlparse(browser.current_url).query)["network"] == ["bsc"]
