@@ -260,11 +260,18 @@ def _kinds(df: pl.DataFrame) -> dict[str, str]:
 def column_config(df: pl.DataFrame) -> dict:
     """Human labels; numbers right-aligned (the cells hold exact text)."""
     kinds = _kinds(df)
+    addresses = set(address_columns(df))
     return {
         c: st.column_config.TextColumn(
             label(c),
             alignment="right" if kinds[c] in NUMERIC_KINDS else "left",
-            help=f"`{c}`",
+            help=f"`{c}`"
+            + (
+                ": shortened on screen; open the cell (double-click) or download the CSV "
+                "for the whole value"
+                if c in addresses
+                else ""
+            ),
         )
         for c in df.columns
     }

@@ -128,7 +128,13 @@ def _settled(driver) -> None:
     from selenium.webdriver.common.by import By
 
     _wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
-    time.sleep(1.0)
+
+    def drawn(d) -> bool:
+        frames = d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']")
+        return all(f.find_elements(By.CSS_SELECTOR, "tbody tr, th") for f in frames)
+
+    _wait(driver, drawn, timeout=20)
+    time.sleep(0.5)
 
 
 def _status_bar(driver) -> dict[str, tuple[str, str, str]]:
