@@ -169,7 +169,13 @@ def _breaks(snapshot: Snapshot) -> tuple[StatusItem, StatusItem]:
     if snapshot.has_table("marts.reconciliation_breaks"):
         columns = _columns(snapshot, "marts.reconciliation_breaks")
         statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
-        is_open = "is_open" if "is_open" in columns else f"status in ({statuses})"
+        is_open = (
+            "is_open"
+            if "is_open" in columns
+            else f"status in ({statuses})"
+            if "status" in columns
+            else "true"  # a register of open breaks only
+        )
         age = "age_days" if "age_days" in columns else "break_age_days"
         overdue = "is_overdue" if "is_overdue" in columns else "false"
         facts = snapshot.query(

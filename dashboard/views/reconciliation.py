@@ -94,8 +94,10 @@ def _register_headline(snapshot: Snapshot, filters: Filters, comparisons: list[s
         return
     columns = columns_of(snapshot, "marts.reconciliation_breaks")
     where, params = filters.where(date_column=None)
-    is_open = "is_open" if "is_open" in columns else "status in (select unnest(?))"
-    open_params = [] if "is_open" in columns else [list(OPEN_STATUSES)]
+    if "is_open" in columns or "status" not in columns:  # without either: open ones only
+        is_open, open_params = ("is_open" if "is_open" in columns else "true"), []
+    else:
+        is_open, open_params = "status in (select unnest(?))", [list(OPEN_STATUSES)]
     age = _first(columns, "age_days", "break_age_days")
     overdue = "is_overdue" if "is_overdue" in columns else "false"
     facts = snapshot.query(

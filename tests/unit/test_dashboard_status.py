@@ -277,3 +277,16 @@ def test_risk_page_explains_the_red_items(problems, monkeypatch):
     ]  # the last build (run-2) only, failures first
     days = next(d.value for d in at.dataframe if "last_complete_day" in d.value.columns)
     assert set(days["status"]) == {"stale"}  # 2026-10-31 against today
+
+
+def test_a_register_of_open_breaks_only_counts_every_row(tmp_path):
+    import duckdb
+
+    from reporting.publish import snapshot_path
+
+    data_dir = build_published(tmp_path)
+    con = duckdb.connect(str(snapshot_path(data_dir)))
+    for column in ("is_open", "status"):
+        con.execute(f"alter table marts.reconciliation_breaks drop column {column}")
+    con.close()
+    assert _items(data_dir, FRESH)["open_breaks"].text == "3, oldest 12 d"
