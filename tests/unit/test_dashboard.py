@@ -98,7 +98,11 @@ def test_every_page_renders(data_dir):
 def test_reconciliation_page_counts_statuses_for_the_day_and_filters(data_dir):
     at = _run()
     at.sidebar.radio(key="page").set_value("Reconciliation").run()
-    assert at.subheader[0].value == "Comparisons at the end of 2026-10-31"
+    # what is open now (the break register) comes first, then the chosen day's comparisons
+    assert [h.value for h in at.subheader][:2] == [
+        "Open breaks now (the register)",
+        "Comparisons at the end of 2026-10-31",
+    ]
     assert "break: 2, explained: 1, matched: 2" in [m.value for m in at.markdown]
     at.sidebar.multiselect(key="network").set_value(["ethereum"]).run()
     assert "break: 1, explained: 1, matched: 1" in [m.value for m in at.markdown]
