@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, show_table
+from dashboard.views.common import Filters, show_table, url_selectbox
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
@@ -14,9 +14,10 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
         return
     where, params = filters.where()
     df = snapshot.query(
-        "select location_label, location_type, network, location_id, purpose, "
-        "custody_provider as controller, ownership, entity, balance, available, pending_in, "
-        "pending_out, frozen, locked, last_movement_at "
+        # the figures first, then what the location is (the address shortened on screen)
+        "select location_label, network, balance, available, pending_in, pending_out, frozen, "
+        "locked, location_type, location_id, purpose, custody_provider as controller, "
+        "ownership, entity, last_movement_at "
         f"from marts.inventory_daily where {where} order by balance desc, location_label",
         params,
     )
@@ -25,7 +26,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     if df.is_empty():
         return
     labels = [f"{r['location_label']} ({r['network']})" for r in df.iter_rows(named=True)]
-    picked = st.selectbox("History of", labels, key="location")
+    picked = url_selectbox("History of", labels, "location")
     row = df.row(labels.index(picked), named=True)
     history = snapshot.query(
         "select as_of_date, balance, available, pending_in, pending_out, inflow, outflow, "
