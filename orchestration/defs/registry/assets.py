@@ -17,6 +17,8 @@ REGISTRY_TABLES = {
     "registry_contract_locations": "Registry wallets whose balance is locked in a contract.",
     "registry_counterparties": "Known external addresses: the counterparty allow-list "
     "(counterparties:).",
+    "registry_chart_of_accounts": "Account code and name per entity and role for the close "
+    "pack's journal entries (chart_of_accounts:).",
 }
 REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
 
