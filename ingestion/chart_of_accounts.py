@@ -161,16 +161,7 @@ class ChartOfAccounts(BaseModel):
 
 
 def _check_entity_accounts(entity: str, accounts: dict[str, Account]) -> None:
-    names: dict[str, tuple[str, str]] = {}
-    for role, account in sorted(accounts.items()):
-        if account.code in names and names[account.code][1] != account.name:
-            other, other_name = names[account.code]
-            raise ValueError(
-                f"chart_of_accounts ({entity}): account code {account.code} is named "
-                f"{other_name!r} for {other} and {account.name!r} for {role}: one code, one name"
-            )
-        names.setdefault(account.code, (role, account.name))
-    own = {accounts[r].code: r for r in accounts if r not in MEMO_ROLES}
+    own = {accounts[r].code: r for r in sorted(accounts) if r not in MEMO_ROLES}
     memo = [accounts[r].code for r in MEMO_ROLES]
     for role in MEMO_ROLES:
         code = accounts[role].code
@@ -185,6 +176,15 @@ def _check_entity_accounts(entity: str, accounts: dict[str, Account]) -> None:
             f"chart_of_accounts ({entity}): client_assets_safeguarded and "
             f"safeguarding_liability share the code {memo[0]}: a memo entry needs both sides"
         )
+    names: dict[str, tuple[str, str]] = {}
+    for role, account in sorted(accounts.items()):
+        if account.code in names and names[account.code][1] != account.name:
+            other, other_name = names[account.code]
+            raise ValueError(
+                f"chart_of_accounts ({entity}): account code {account.code} is named "
+                f"{other_name!r} for {other} and {account.name!r} for {role}: one code, one name"
+            )
+        names.setdefault(account.code, (role, account.name))
 
 
 def load_chart_of_accounts(con: duckdb.DuckDBPyConnection, config: Config) -> int:

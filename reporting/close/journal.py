@@ -76,6 +76,15 @@ ENTRY_TYPES = (
     "realised_gain",
     "safeguarding",
 )
+# journal_id prefix per kind of cost pool event
+PREFIX = {
+    "issuer_purchase": "IP",
+    "issuer_redemption": "IR",
+    "conversion": "CV",
+    "exchange_purchase": "XP",
+    "receipt": "RC",
+    "payment": "PM",
+}
 # the profit-and-loss account of a basis's remeasurement
 REMEASUREMENT_ROLE = {
     "fair_value": "unrealized_gain_loss",
@@ -144,8 +153,8 @@ def _event_entries(events: list[dict], period_name: str) -> tuple[list[Entry], l
         entry = _event_entry(event, period_name)
         if entry is not None and entry.lines:
             entries.append(entry)
-    pairs = sorted({tuple(sorted((ref, other))) for ref, other in bridged.items()})
-    return entries, [f"{a} <-> {b}" for a, b in pairs]
+    burns = sorted(e["event_ref"] for e in events if e.get("movement_type") == "burn")
+    return entries, [f"burn {ref} -> mint {bridged[ref]}" for ref in burns if ref in bridged]
 
 
 def _bridge_pairs(events: list[dict]) -> dict[str, str]:
@@ -196,7 +205,7 @@ def _event_entry(event: dict, period_name: str) -> Entry | None:
     units = Decimal(event["quantity"])
     where = _where(event)
     source = f"cost_events:{_key(entity, asset, event['event_ref'])}"
-    jid = f"{kind[:2].upper()}-{period_name}-{entity}-{asset}-{event['event_sequence']}"
+    jid = f"{PREFIX[kind]}-{period_name}-{entity}-{asset}-{event['event_sequence']}"
     entry_date = event["event_date"]
     cost = cents(event.get("cost_usd"))
     relieved = cents(event.get("cost_of_units_sold_usd"))
