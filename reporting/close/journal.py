@@ -8,9 +8,12 @@ the row's key):
 - `issuer_purchase` / `issuer_redemption`: USD1 minted to (burned from) an own wallet, or
   received from (sent to) the issuer's address: cash paid (received) at the cost the pool
   books (par for a mint), and on a redemption the cost relieved with the gain / loss against
-  par (cost_events rows);
-- `bridge`: a burn matched by a mint of the same units on another network of the same entity
-  within a day moves inventory, not value: no entry, listed in the table's note;
+  par (cost_events rows); and the mints (burns) the internal ledger books on an own account
+  no wallet event covers, such as the issuer minting into a custody vault, at par
+  (issuer_ledger_entries rows);
+- no entry, listed in the table's note: a bridge (a burn matched by a mint of the same units
+  on another network of the same entity within a day moves inventory, not value), and a
+  transfer between an own wallet and an own custodian or exchange account;
 - `conversion`: USD1 sold for USD: proceeds (cash debit), cost relieved (asset credit),
   realised gain / loss (cost_events);
 - `receipt` / `payment`: USD1 received from / paid to anyone else (customers, vendors,
@@ -144,17 +147,36 @@ def _key(*parts: object) -> str:
 
 
 def _event_entries(events: list[dict], period_name: str) -> tuple[list[Entry], list[str]]:
-    """Entries for the cost pool's events of the period, and the bridge pairs left out."""
+    """Entries for the cost pool's events of the period, and notes on the events left out:
+    bridge pairs, and transfers with the entity's own custodian or exchange accounts (the
+    pool sees those accounts as outside it; the books do not)."""
     bridged = _bridge_pairs(events)
     entries: list[Entry] = []
+    internal = []
     for event in sorted(events, key=lambda e: (e["entity"], e["asset"], e["event_sequence"])):
         if event["event_ref"] in bridged:
+            continue
+        if event.get("own_account_id"):
+            internal.append(f"{event['event_ref']} ({event['own_account_id']})")
             continue
         entry = _event_entry(event, period_name)
         if entry is not None and entry.lines:
             entries.append(entry)
+    notes = []
     burns = sorted(e["event_ref"] for e in events if e.get("movement_type") == "burn")
-    return entries, [f"burn {ref} -> mint {bridged[ref]}" for ref in burns if ref in bridged]
+    bridges = [f"burn {ref} -> mint {bridged[ref]}" for ref in burns if ref in bridged]
+    if bridges:
+        notes.append(
+            f"{len(bridges)} bridge transfer(s) (a burn and a mint of the same units on "
+            f"another network within a day) move inventory, not value: no entry "
+            f"({'; '.join(bridges)})"
+        )
+    if internal:
+        notes.append(
+            f"{len(internal)} transfer(s) with the entity's own custodian or exchange "
+            f"accounts move inventory between its own locations: no entry ({'; '.join(internal)})"
+        )
+    return entries, notes
 
 
 def _bridge_pairs(events: list[dict]) -> dict[str, str]:
@@ -250,16 +272,66 @@ def _where(event: dict) -> str:
     return f" ({where}{', ' + name if name else ''})" if where else ""
 
 
+def _average_costs(tables: dict[str, Table]) -> dict[tuple[str, str], Decimal]:
+    """(entity, asset) -> the own holdings' average cost per unit at the period end."""
+    rows = tables["fair_value"].dicts() if "fair_value" in tables else []
+    return {
+        (r["entity"], r["asset"]): Decimal(r["average_cost_per_unit"])
+        for r in rows
+        if r["ownership"] == OWN and r.get("average_cost_per_unit") is not None
+    }
+
+
+def _ledger_issuer_entries(
+    tables: dict[str, Table], events: list[dict], period_name: str
+) -> list[Entry]:
+    """Mints into (burns from) the entity's own accounts that its ledger books and no wallet
+    event of the period covers (the issuer minting into a custody vault): bought from
+    (redeemed with) the issuer at par; a redemption relieves the period end's average cost."""
+    seen = {(e.get("network"), e.get("tx_hash")) for e in events if e.get("tx_hash")}
+    costs = _average_costs(tables)
+    entries = []
+    rows = sorted(tables["issuer_ledger_entries"].dicts(), key=lambda r: r["entry_id"])
+    for row in rows:
+        if row.get("tx_hash") and (row.get("network"), row["tx_hash"]) in seen:
+            continue  # booked from the wallet event
+        entity, asset, amount = row["entity"], row["asset"], Decimal(row["amount"])
+        units = abs(amount)
+        par = cents(units * PAR)
+        where = ", ".join(str(p) for p in (row["account_id"], row.get("tx_hash")) if p)
+        source = f"issuer_ledger_entries:{row['entry_id']}"
+        text = f"{units.normalize():f} {asset}"
+        if amount > 0:
+            entry = Entry(
+                f"IP-{period_name}-{entity}-{row['entry_id']}",
+                row["posted_date"],
+                entity,
+                "issuer_purchase",
+                f"Bought {text} from the issuer, minted into {where}",
+                source,
+            )
+            entries.append(entry.add("digital_assets", par).add("cash", -par))
+            continue
+        relieved = cents(units * costs.get((entity, asset), PAR))
+        entry = Entry(
+            f"IR-{period_name}-{entity}-{row['entry_id']}",
+            row["posted_date"],
+            entity,
+            "issuer_redemption",
+            f"Redeemed {text} with the issuer at par, burned from {where}",
+            source,
+        )
+        entry.add("cash", par).add("digital_assets", -relieved)
+        entries.append(entry.balance_to("realized_gain_loss"))
+    return [e for e in entries if e.lines]
+
+
 def _fee_entries(tables: dict[str, Table], period_name: str, end: date) -> list[Entry]:
     """Token fees of own locations, expensed at the period end's average cost per unit (par
     when the snapshot has none)."""
     if "inventory_rollforward" not in tables:
         return []
-    cost = {
-        (r["entity"], r["asset"]): r.get("average_cost_per_unit")
-        for r in (tables["fair_value"].dicts() if "fair_value" in tables else [])
-        if r["ownership"] == OWN
-    }
+    cost = _average_costs(tables)
     fees: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
     for row in tables["inventory_rollforward"].dicts():
         if row.get("ownership") == OWN and row.get("fees"):
@@ -268,7 +340,7 @@ def _fee_entries(tables: dict[str, Table], period_name: str, end: date) -> list[
     entries = []
     for (entity, asset), items in sorted(fees.items()):
         units = sum((u for _, u in items), Decimal(0))
-        per_unit = Decimal(cost.get((entity, asset)) or PAR)
+        per_unit = cost.get((entity, asset), PAR)
         amount = cents(units * per_unit)
         locations = ", ".join(f"{loc} {u.normalize():f}" for loc, u in sorted(items))
         entry = Entry(
@@ -405,16 +477,14 @@ def journal_entries(
     """Every entry of the period, and the notes on what was left out or is missing."""
     notes = []
     entries: list[Entry] = []
+    events = tables["cost_events"].dicts() if "cost_events" in tables else []
     if "cost_events" in tables:
-        events, bridges = _event_entries(tables["cost_events"].dicts(), period_name)
-        entries += events
-        if bridges:
-            notes.append(
-                f"{len(bridges)} bridge transfer(s) (a burn and a mint of the same units on "
-                f"another network within a day) move inventory, not value: no entry "
-                f"({'; '.join(bridges)})"
-            )
-    elif "fair_value" in tables:
+        booked, skipped = _event_entries(events, period_name)
+        entries += booked
+        notes += skipped
+    if "issuer_ledger_entries" in tables:
+        entries += _ledger_issuer_entries(tables, events, period_name)
+    if "cost_events" not in tables and "fair_value" in tables:
         entries += _realised_from_fair_value(tables, period_name, end)
         notes.append(
             "the snapshot has no cost pool events: realised gains are booked from fair_value "

@@ -114,8 +114,9 @@ def _adjustments(period: Period, columns: set[str]) -> tuple[str, list]:
 def _cost_events(period: Period, columns: set[str]) -> tuple[str, list]:
     """The cost pool's events dated in the period (the movements that reach the general
     ledger: acquisitions, disposals, conversions), each with the wallet movement it comes from
-    (mint, burn, internal, external; its network, transaction and counterparty, and what the
-    counterparty allow-list calls it): the journal's source rows."""
+    (mint, burn, internal, external; its network, transaction and counterparty, what the
+    counterparty allow-list calls it, and the entity's own custodian or exchange account when
+    the counterparty is one): the journal's source rows."""
     return (
         "select events.entity, events.asset, events.event_sequence, events.event_at, "
         "events.event_date, events.event_kind, events.quantity, events.cost_usd, "
@@ -124,7 +125,7 @@ def _cost_events(period: Period, columns: set[str]) -> tuple[str, list]:
         "events.realized_gain_loss_usd, events.cost_method, movements.movement_type, "
         "movements.network, movements.tx_hash, movements.log_index, movements.address, "
         "movements.counterparty_address, counterparties.counterparty_name, "
-        "counterparties.counterparty_kind "
+        "counterparties.counterparty_kind, own_accounts.account_id as own_account_id "
         "from intermediate.int_valuation__cost_basis as events "
         "left join intermediate.int_inventory__wallet_movements as movements "
         "on events.event_source = 'wallet' and events.event_ref = movements.network || ':' "
@@ -133,7 +134,23 @@ def _cost_events(period: Period, columns: set[str]) -> tuple[str, list]:
         "left join raw.registry_counterparties as counterparties "
         "on movements.network = counterparties.network "
         "and movements.counterparty_address = counterparties.address "
+        "left join raw.registry_accounts as own_accounts "
+        "on movements.counterparty_address = lower(own_accounts.address) "
+        "and events.entity = own_accounts.entity and own_accounts.ownership = 'operating' "
         "where events.event_date between ? and ?",
+        [period.start_date, period.end_date],
+    )
+
+
+def _issuer_ledger_entries(period: Period, columns: set[str]) -> tuple[str, list]:
+    """Mints and burns the internal ledger books on the entity's own accounts in the period
+    (the issuer minting into a custody vault): issuer purchases and redemptions the wallet
+    events do not see."""
+    return (
+        "select entry_id, entity, account_id, entry_type, asset, amount, posted_at, "
+        "posted_date, network, tx_hash from staging.stg_ledger__entries "
+        "where owner_type = 'operating' and entry_type in ('mint', 'burn') "
+        "and posted_date between ? and ?",
         [period.start_date, period.end_date],
     )
 
@@ -171,6 +188,12 @@ SOURCES: tuple[Source, ...] = (
         "intermediate.int_valuation__cost_basis",
         "Cost pool events (the journal's source rows)",
         _cost_events,
+    ),
+    Source(
+        "issuer_ledger_entries",
+        "staging.stg_ledger__entries",
+        "Ledger mints and burns on own accounts",
+        _issuer_ledger_entries,
     ),
     Source(
         "chart_of_accounts",

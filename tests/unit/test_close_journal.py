@@ -44,6 +44,7 @@ EVENT_COLUMNS = (
     ("tx_hash", "VARCHAR"),
     ("counterparty_name", "VARCHAR"),
     ("counterparty_kind", "VARCHAR"),
+    ("own_account_id", "VARCHAR"),
 )
 
 
@@ -61,6 +62,7 @@ def _event(
     movement=None,
     network="ethereum",
     counterparty=None,
+    own_account=None,
 ):
     at = at or datetime(2026, 10, 2 + seq, 15, 0, tzinfo=UTC)
     ref = f"{network}:0x{seq:04x}:0:{'in' if kind == 'acquisition' else 'out'}"
@@ -86,6 +88,7 @@ def _event(
         f"0x{seq:04x}" if source == "wallet" else None,
         name,
         cp_kind,
+        own_account,
     )
 
 
@@ -137,6 +140,8 @@ ROLLFORWARD_COLUMNS = (
 )
 
 EVENTS = [
+    # from the entity's own custody vault (outside the pool, not outside the books)
+    _event(9, "acquisition", "5000", cost="5000.4", movement="external", own_account="vault-7"),
     _event(1, "acquisition", "2000000", cost="2000000", movement="mint"),
     _event(2, "disposal", "250000.5", relieved="250002.531", movement="burn"),
     # a bridge: a burn on ethereum, the same units minted on bnb a minute later
@@ -188,8 +193,60 @@ EVENTS = [
 ]
 
 
+LEDGER_COLUMNS = (
+    ("entry_id", "VARCHAR"),
+    ("entity", "VARCHAR"),
+    ("account_id", "VARCHAR"),
+    ("entry_type", "VARCHAR"),
+    ("asset", "VARCHAR"),
+    ("amount", "DECIMAL(38,18)"),
+    ("posted_date", "DATE"),
+    ("network", "VARCHAR"),
+    ("tx_hash", "VARCHAR"),
+)
+LEDGER = (
+    # the issuer mints into the custody vault: no wallet event sees it
+    (
+        "LE-7",
+        "acme",
+        "custody-vault",
+        "mint",
+        "USD1",
+        D(1000000),
+        date(2026, 10, 8),
+        "ethereum",
+        "0xfeed",
+    ),
+    # the ledger's record of the wallet mint (event 1): booked once, from the wallet event
+    (
+        "LE-8",
+        "acme",
+        "wallet-treasury",
+        "mint",
+        "USD1",
+        D(2000000),
+        date(2026, 10, 3),
+        "ethereum",
+        "0x0001",
+    ),
+    # a redemption burned from the vault
+    (
+        "LE-9",
+        "acme",
+        "custody-vault",
+        "burn",
+        "USD1",
+        D(-1000),
+        date(2026, 10, 20),
+        "ethereum",
+        "0xbeef",
+    ),
+)
+
+
 def _tables(**extra: Table) -> dict[str, Table]:
     tables = {
+        "issuer_ledger_entries": Table("issuer_ledger_entries", LEDGER_COLUMNS, LEDGER),
         "cost_events": Table("cost_events", EVENT_COLUMNS, tuple(EVENTS)),
         "fair_value": Table(
             "fair_value",
@@ -253,12 +310,18 @@ def _by_type(table, entry_type: str) -> list[list[dict]]:
     return [e for e in _entries(table).values() if e[0]["entry_type"] == entry_type]
 
 
+def _wallet(entries: list[list[dict]]) -> list[list[dict]]:
+    """The entries booked from the cost pool's events (not from the ledger)."""
+    return [e for e in entries if e[0]["source"].startswith("cost_events:")]
+
+
 def _dr_cr(entry: list[dict]) -> dict[str, tuple]:
     return {line["account_role"]: (line["debit_usd"], line["credit_usd"]) for line in entry}
 
 
 SOURCE_KEYS = {  # the columns a source reference names, per snapshot table
     "cost_events": ("entity", "asset", "event_ref"),
+    "issuer_ledger_entries": ("entry_id",),
     "fair_value": ("period", "entity", "ownership", "asset"),
     "fair_value_prior": ("period", "entity", "ownership", "asset"),
     "inventory_rollforward": ("period", "entity", "location_id"),
@@ -287,25 +350,49 @@ def test_every_entry_balances_in_cents_and_traces_to_its_source_rows():
             assert (line["debit_usd"] is None) != (line["credit_usd"] is None)
             for reference in line["source"].split("; "):
                 assert _resolves(reference, tables), reference
-    mint = _by_type(table, "issuer_purchase")[0]
+    mint = _wallet(_by_type(table, "issuer_purchase"))[0]
     assert mint[0]["source"] == "cost_events:acme/USD1/ethereum:0x0001:0:in"
 
 
 def test_issuer_purchases_and_redemptions():
     table = journal(_tables(), "2026-10", START, END)
-    purchases = _by_type(table, "issuer_purchase")
+    purchases = _wallet(_by_type(table, "issuer_purchase"))
     # the mint, and USD1 received from the issuer's address (counterparty kind issuer)
     assert [_dr_cr(e) for e in purchases] == [
         {"digital_assets": (D("2000000.00"), None), "cash": (None, D("2000000.00"))},
         {"digital_assets": (D("10.00"), None), "cash": (None, D("10.00"))},
     ]
-    (redemption,) = _by_type(table, "issuer_redemption")
+    (redemption,) = _wallet(_by_type(table, "issuer_redemption"))
     # cash at par for 250,000.5 units, the cost relieved, the difference a realised loss
     assert _dr_cr(redemption) == {
         "cash": (D("250000.50"), None),
         "digital_assets": (None, D("250002.53")),
         "realized_gain_loss": (D("2.03"), None),
     }
+
+
+def test_issuer_mints_and_burns_the_ledger_books_on_own_accounts():
+    table = journal(_tables(), "2026-10", START, END)
+    entries = _entries(table)
+    assert _dr_cr(entries["IP-2026-10-acme-LE-7"]) == {
+        "digital_assets": (D("1000000.00"), None),
+        "cash": (None, D("1000000.00")),
+    }
+    assert entries["IP-2026-10-acme-LE-7"][0]["source"] == "issuer_ledger_entries:LE-7"
+    assert "IP-2026-10-acme-LE-8" not in entries  # the wallet event books that mint
+    # at par, against the period end's average cost (1.0000101): a one-cent loss
+    assert _dr_cr(entries["IR-2026-10-acme-LE-9"]) == {
+        "cash": (D("1000.00"), None),
+        "digital_assets": (None, D("1000.01")),
+        "realized_gain_loss": (D("0.01"), None),
+    }
+
+
+def test_a_transfer_with_an_own_account_is_no_entry():
+    table = journal(_tables(), "2026-10", START, END)
+    assert not any("0x0009" in line["source"] for line in _lines(table))
+    assert "1 transfer(s) with the entity's own custodian or exchange accounts" in table.note
+    assert "ethereum:0x0009:0:in (vault-7)" in table.note
 
 
 def test_a_bridge_burn_and_mint_is_no_purchase_or_redemption():
@@ -315,20 +402,22 @@ def test_a_bridge_burn_and_mint_is_no_purchase_or_redemption():
     assert "1 bridge transfer(s)" in table.note
     assert "burn ethereum:0x0003:0:out -> mint bnb:0x0004:0:in" in table.note
     # a burn whose mint comes later than the window is a redemption
-    late = list(EVENTS)
-    late[3] = _event(
-        4,
-        "acquisition",
-        "50000",
-        cost="50000",
-        movement="mint",
-        network="bnb",
-        at=datetime(2026, 10, 12, 12, 1, tzinfo=UTC),
-    )
+    late = [e for e in EVENTS if e[2] != 4]
+    late += [
+        _event(
+            4,
+            "acquisition",
+            "50000",
+            cost="50000",
+            movement="mint",
+            network="bnb",
+            at=datetime(2026, 10, 12, 12, 1, tzinfo=UTC),
+        )
+    ]
     events = Table("cost_events", EVENT_COLUMNS, tuple(late))
     table = journal(_tables(cost_events=events), "2026-10", START, END)
-    assert len(_by_type(table, "issuer_redemption")) == 2
-    assert len(_by_type(table, "issuer_purchase")) == 3
+    assert len(_wallet(_by_type(table, "issuer_redemption"))) == 2
+    assert len(_wallet(_by_type(table, "issuer_purchase"))) == 3
 
 
 def test_conversion_books_proceeds_cost_relieved_and_realised_gain():
