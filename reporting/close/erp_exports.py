@@ -72,6 +72,8 @@ class Layout:
     name: str  # the file is journal_<name>.csv
     columns: tuple[str, ...]
     line: Callable[[dict, int, str], list]  # (journal line, entry number, period) -> row
+    per_entity: bool = False  # the import books one company: a file per entity
+    max_lines: int | None = None  # lines one import file takes (entries are never split)
 
 
 def _us_date(day: date) -> str:
@@ -124,9 +126,9 @@ def _xero(line: dict, number: int, period: str) -> list:
 
 
 LAYOUTS = (
-    Layout("netsuite", NETSUITE_COLUMNS, _netsuite),
-    Layout("quickbooks_online", QUICKBOOKS_COLUMNS, _quickbooks),
-    Layout("xero", XERO_COLUMNS, _xero),
+    Layout("netsuite", NETSUITE_COLUMNS, _netsuite),  # Subsidiary says the entity
+    Layout("quickbooks_online", QUICKBOOKS_COLUMNS, _quickbooks, per_entity=True),
+    Layout("xero", XERO_COLUMNS, _xero, per_entity=True, max_lines=XERO_MAX_LINES),
 )
 
 
@@ -137,13 +139,29 @@ def own_lines(table: PackTable) -> list[dict]:
     return [line for line in lines if line.get("ownership", "operating") == "operating"]
 
 
-def erp_rows(table: PackTable, period: str, layout: Layout) -> list[list]:
-    numbers: dict[str, int] = {}
-    rows = []
-    for line in own_lines(table):
-        number = numbers.setdefault(line["journal_id"], len(numbers) + 1)
-        rows.append(layout.line(line, number, period))
-    return rows
+def _files(lines: list[dict], layout: Layout) -> list[tuple[str, list[dict]]]:
+    """(file name suffix, lines) per import file: one per entity when the layout books one
+    company and the journal has several; parts of at most max_lines lines, whole entries."""
+    entities = sorted({line["entity"] for line in lines})
+    groups = [("", lines)]
+    if layout.per_entity and len(entities) > 1:
+        groups = [(f"_{e}", [x for x in lines if x["entity"] == e]) for e in entities]
+    files = []
+    for suffix, group in groups:
+        parts: list[list[dict]] = [[]]
+        entries: dict[str, list[dict]] = {}
+        for line in group:
+            entries.setdefault(line["journal_id"], []).append(line)
+        for entry in entries.values():
+            full = layout.max_lines and len(parts[-1]) + len(entry) > layout.max_lines
+            if full and parts[-1]:
+                parts.append([])
+            parts[-1].extend(entry)
+        if len(parts) == 1:
+            files.append((suffix, parts[0]))
+        else:
+            files += [(f"{suffix}_part{i}", part) for i, part in enumerate(parts, 1)]
+    return files
 
 
 def _cell(value: object, numeric: bool) -> str:
@@ -153,18 +171,28 @@ def _cell(value: object, numeric: bool) -> str:
 
 def write_erp_files(table: PackTable, period: str, folder: Path) -> list[Path]:
     """journal_netsuite.csv, journal_quickbooks_online.csv and journal_xero.csv in `folder`
-    (none when the journal is not available)."""
+    (none when the journal is not available). QuickBooks Online and Xero book one company:
+    with several entities each gets its own file (`journal_xero_<entity>.csv`); a Xero file
+    over its 300 lines is cut into parts between entries (`..._part1.csv`, ...)."""
+    folder = Path(folder)
+    lines = own_lines(table) if table.available else []
+    numbers: dict[str, int] = {}
+    for line in lines:  # one Journal No. per entry, in the period
+        numbers.setdefault(line["journal_id"], len(numbers) + 1)
     written = []
     for layout in LAYOUTS:
-        target = Path(folder) / f"journal_{layout.name}.csv"
+        for stale in folder.glob(f"journal_{layout.name}*.csv"):
+            stale.unlink()
         if not table.available:
-            target.unlink(missing_ok=True)
             continue
         numeric = [c in NUMERIC for c in layout.columns]
-        with target.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(layout.columns)
-            for row in erp_rows(table, period, layout):
-                writer.writerow([_cell(v, n) for v, n in zip(row, numeric, strict=True)])
-        written.append(target)
+        for suffix, group in _files(lines, layout):
+            target = folder / f"journal_{layout.name}{suffix}.csv"
+            with target.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(layout.columns)
+                for line in group:
+                    row = layout.line(line, numbers[line["journal_id"]], period)
+                    writer.writerow([_cell(v, n) for v, n in zip(row, numeric, strict=True)])
+            written.append(target)
     return written

@@ -18,9 +18,9 @@ from reporting.close.erp_exports import (
     XERO_COLUMNS,
     write_erp_files,
 )
-from reporting.close.journal import journal
+from reporting.close.journal import JOURNAL_COLUMNS, journal
 from reporting.close.snapshot import Table
-from reporting.close.tables import CLIENT, OWN
+from reporting.close.tables import CLIENT, OWN, PackTable
 
 START, END = date(2026, 10, 1), date(2026, 10, 31)
 D = Decimal
@@ -671,3 +671,56 @@ def test_erp_files_have_the_documented_columns_and_balance(tmp_path):
     for r in rows:
         net[(r["*Narration"], r["*Date"])] += D(r["*Amount"])
     assert len(net) == len(own_entries) and set(net.values()) == {D(0)}
+
+
+def _two_line_entries(entity: str, count: int) -> list[list]:
+    rows = []
+    for n in range(1, count + 1):
+        for line, (debit, credit) in enumerate(((D("1.00"), None), (None, D("1.00"))), 1):
+            role = "fees_expense" if debit else "digital_assets"
+            rows.append(
+                [
+                    f"FE-{entity}-{n}",
+                    END,
+                    entity,
+                    line,
+                    str(line),
+                    role,
+                    "a fee",
+                    debit,
+                    credit,
+                    "USD",
+                    "fee",
+                    OWN,
+                    role,
+                    f"inventory_rollforward:{n}",
+                ]
+            )
+    return rows
+
+
+def test_erp_files_per_entity_and_xero_parts_of_whole_entries(tmp_path):
+    table = PackTable(
+        "journal",
+        "Journal entries",
+        list(JOURNAL_COLUMNS),
+        _two_line_entries("acme", 160) + _two_line_entries("beta", 1),
+        ["debit_usd", "credit_usd"],
+    )
+    (tmp_path / "journal_xero_stale.csv").write_text("old", encoding="utf-8")
+    names = sorted(p.name for p in write_erp_files(table, "2026-10", tmp_path))
+    assert names == [
+        "journal_netsuite.csv",  # one file: its Subsidiary column names the entity
+        "journal_quickbooks_online_acme.csv",
+        "journal_quickbooks_online_beta.csv",
+        "journal_xero_acme_part1.csv",
+        "journal_xero_acme_part2.csv",
+        "journal_xero_beta.csv",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names  # the stale file is gone
+    _, first = _read(tmp_path / "journal_xero_acme_part1.csv")
+    _, second = _read(tmp_path / "journal_xero_acme_part2.csv")
+    assert len(first) == 300 and len(second) == 20  # at most 300 lines a file
+    assert {r["*Narration"] for r in first}.isdisjoint({r["*Narration"] for r in second})
+    _, beta = _read(tmp_path / "journal_quickbooks_online_beta.csv")
+    assert {r["Journal No."] for r in beta} == {"2026-10-0161"}  # numbered in the period
