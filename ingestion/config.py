@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ingestion.access_config import AccessConfig
+from ingestion.chart_of_accounts import ChartOfAccounts
 from ingestion.contract_locations import ContractLocation, check_contract_locations
 from ingestion.counterparties import Counterparty, check_counterparties
 from ingestion.files.config import FilesConfig
@@ -166,6 +167,7 @@ class Config(_Strict):
     access: AccessConfig = AccessConfig()  # roles of the users (ingestion/access_config.py)
     liquidity: LiquidityConfig = LiquidityConfig()  # horizons to cash (ingestion/liquidity.py)
     retention: RetentionConfig = RetentionConfig()  # terms of files, personal data (retention.py)
+    chart_of_accounts: ChartOfAccounts = ChartOfAccounts()  # journal (chart_of_accounts.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -225,6 +227,7 @@ class Config(_Strict):
             self.contract_locations, [(w.network, w.address) for w in self.wallets]
         )
         check_counterparties(self.counterparties, self.network_names, self.own_addresses)
+        self.chart_of_accounts.check_references([e.id for e in self.entities])
         return self
 
     # ---- derived paths -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ingestion.chart_of_accounts import load_chart_of_accounts
 from ingestion.config import Config
 from ingestion.contract_locations import load_contract_locations
 from ingestion.counterparties import load_counterparties
@@ -50,6 +51,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         contracts = load_contract_locations(con, config)  # `contract_locations:`
         counterparties = load_counterparties(con, config)  # `counterparties:`
         liquidity = load_liquidity_config(con, config)  # `liquidity:`
+        accounts = load_chart_of_accounts(con, config)  # `chart_of_accounts:`
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -63,4 +65,5 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         "contract_locations": contracts,
         "counterparties": counterparties,
         **liquidity,
+        "chart_of_accounts": accounts,
     }

@@ -14,6 +14,7 @@ from datetime import UTC
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from reporting.close.closing import ClosedPeriod
+from reporting.close.journal import journal
 from reporting.close.periods import Period, parse_period
 from reporting.close.snapshot import Table
 from reporting.close.tables import (
@@ -27,7 +28,6 @@ from reporting.close.tables import (
     ROLLFORWARD_AMOUNTS,
     PackTable,
     from_table,
-    journal,
 )
 
 # what the cover says about the figures (the workbook, the CSV files and the PDF share it)
@@ -183,7 +183,7 @@ def _sections(tables: dict[str, Table], period: Period) -> list[PackTable]:
             tables.get("client_asset_coverage"),
             totals=["client_holdings", "client_liabilities", "shortfall"],
         ),
-        journal(tables, period.name, end),
+        journal(tables, period.name, period.start_date, end),
         from_table(
             "adjustments",
             "Prior-period adjustments (late data for closed periods)",

@@ -111,6 +111,54 @@ def _adjustments(period: Period, columns: set[str]) -> tuple[str, list]:
     )
 
 
+def _cost_events(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The cost pool's events dated in the period (the movements that reach the general
+    ledger: acquisitions, disposals, conversions), each with the wallet movement it comes from
+    (mint, burn, internal, external; its network, transaction and counterparty, what the
+    counterparty allow-list calls it, and the entity's own custodian or exchange account when
+    the counterparty is one): the journal's source rows."""
+    return (
+        "select events.entity, events.asset, events.event_sequence, events.event_at, "
+        "events.event_date, events.event_kind, events.quantity, events.cost_usd, "
+        "events.proceeds_usd, events.event_source, events.event_ref, "
+        "events.average_cost_per_unit, events.cost_of_units_sold_usd, "
+        "events.realized_gain_loss_usd, events.cost_method, movements.movement_type, "
+        "movements.network, movements.tx_hash, movements.log_index, movements.address, "
+        "movements.counterparty_address, counterparties.counterparty_name, "
+        "counterparties.counterparty_kind, own_accounts.account_id as own_account_id "
+        "from intermediate.int_valuation__cost_basis as events "
+        "left join intermediate.int_inventory__wallet_movements as movements "
+        "on events.event_source = 'wallet' and events.event_ref = movements.network || ':' "
+        "|| movements.tx_hash || ':' || cast(movements.log_index as varchar) || ':' "
+        "|| movements.direction and movements.is_final "
+        "left join raw.registry_counterparties as counterparties "
+        "on movements.network = counterparties.network "
+        "and movements.counterparty_address = counterparties.address "
+        "left join raw.registry_accounts as own_accounts "
+        "on movements.counterparty_address = lower(own_accounts.address) "
+        "and events.entity = own_accounts.entity and own_accounts.ownership = 'operating' "
+        "where events.event_date between ? and ?",
+        [period.start_date, period.end_date],
+    )
+
+
+def _issuer_ledger_entries(period: Period, columns: set[str]) -> tuple[str, list]:
+    """Mints and burns the internal ledger books on the entity's own accounts in the period
+    (the issuer minting into a custody vault): issuer purchases and redemptions the wallet
+    events do not see."""
+    return (
+        "select entry_id, entity, account_id, entry_type, asset, amount, posted_at, "
+        "posted_date, network, tx_hash from staging.stg_ledger__entries "
+        "where owner_type = 'operating' and entry_type in ('mint', 'burn') "
+        "and posted_date between ? and ?",
+        [period.start_date, period.end_date],
+    )
+
+
+def _chart_of_accounts(period: Period, columns: set[str]) -> tuple[str, list]:
+    return "select * from raw.registry_chart_of_accounts", []
+
+
 def _entities(period: Period, columns: set[str]) -> tuple[str, list]:
     return "select entity, entity_name from raw.registry_entities", []
 
@@ -135,6 +183,24 @@ SOURCES: tuple[Source, ...] = (
     Source("source_files", "audit.files", "Source files", _files),
     Source("adjustments", "audit.period_adjustments", "Prior-period adjustments", _adjustments),
     Source("entities", "raw.registry_entities", "Entities", _entities),
+    Source(
+        "cost_events",
+        "intermediate.int_valuation__cost_basis",
+        "Cost pool events (the journal's source rows)",
+        _cost_events,
+    ),
+    Source(
+        "issuer_ledger_entries",
+        "staging.stg_ledger__entries",
+        "Ledger mints and burns on own accounts",
+        _issuer_ledger_entries,
+    ),
+    Source(
+        "chart_of_accounts",
+        "raw.registry_chart_of_accounts",
+        "Chart of accounts",
+        _chart_of_accounts,
+    ),
 )
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
 

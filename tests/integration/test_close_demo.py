@@ -1,14 +1,17 @@
 """The period-end close on the full demo (chain + files + pipeline, as `make demo`): the demo
-closes its last full month, the workbook's totals tie to the marts, the PDF renders to PNG pages
-with poppler, the re-render is byte-identical, and a late ledger file for the closed month
-changes nothing closed: `--diff` shows it and the next month's pack lists it as a prior-period
-adjustment."""
+closes its last full month, the workbook's totals tie to the marts, the journal books every
+movement of October (balanced, traced to the snapshot) and the ERP files open in their
+documented layouts, the PDF renders to PNG pages with poppler, the re-render is
+byte-identical, and a late ledger file for the closed month changes nothing closed: `--diff`
+shows it and the next month's pack lists it as a prior-period adjustment."""
 
 from __future__ import annotations
 
 import csv
+import io
 import subprocess
-from decimal import Decimal
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -18,6 +21,7 @@ from typer.testing import CliRunner
 
 from demo.runner import run_demo
 from ingestion.config import load_config
+from reporting.close.erp_exports import NETSUITE_COLUMNS, QUICKBOOKS_COLUMNS, XERO_COLUMNS
 from reporting.close.snapshot import load_snapshot
 from tests.conftest import write_config
 from usd1inv.cli import app
@@ -199,3 +203,165 @@ def test_late_file_for_the_closed_month_is_an_adjustment_of_the_next(demo):
     assert (row["closed_period"], row["network"]) == ("2026-10", "ethereum")
     assert Decimal(row["adjustment"]) == 500
     assert "ledger_export_2026-10_late.csv" in row["explanation"]
+
+
+def _csv_file(first: dict[Path, bytes], name: str) -> tuple[list[str], list[dict]]:
+    """A CSV file of the pack as written at the close: header and rows."""
+    reader = csv.reader(io.StringIO(first[Path("csv") / name].decode("utf-8")))
+    header = next(reader)
+    return header, [dict(zip(header, row, strict=True)) for row in reader]
+
+
+def _october_snapshot(config) -> dict:
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        return load_snapshot(con, "2026-10-v1")
+    finally:
+        con.close()
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_the_october_journal_books_every_movement_balanced_and_traced(demo):
+    _, config, _, first = demo
+    _, lines = _csv_file(first, "journal.csv")
+    entries: dict[str, list[dict]] = defaultdict(list)
+    for line in lines:
+        entries[line["journal_id"]].append(line)
+    by_type: dict[str, list[list[dict]]] = defaultdict(list)
+    for entry in entries.values():
+        by_type[entry[0]["entry_type"]].append(entry)
+    assert {
+        "issuer_purchase",
+        "issuer_redemption",
+        "conversion",
+        "fee",
+        "transition",
+        "remeasurement",
+        "safeguarding",
+    } <= set(by_type), set(by_type)
+    for jid, entry in entries.items():  # every entry balances, in cents
+        debit = sum((Decimal(x["debit_usd"] or 0) for x in entry), Decimal(0))
+        credit = sum((Decimal(x["credit_usd"] or 0) for x in entry), Decimal(0))
+        assert debit == credit > 0, jid
+        assert all(len((x["debit_usd"] or x["credit_usd"]).split(".")[1]) == 2 for x in entry)
+
+    def amounts(entry: list[dict]) -> dict[str, tuple[str, str]]:
+        return {x["account_role"]: (x["debit_usd"], x["credit_usd"]) for x in entry}
+
+    snapshot = _october_snapshot(config)
+    events = {e["event_ref"]: e for e in snapshot["cost_events"].dicts()}
+    ledger = {e["entry_id"]: e for e in snapshot["issuer_ledger_entries"].dicts()}
+    # each line names its source rows in the closed snapshot
+    for line in lines:
+        for reference in line["source"].split("; "):
+            table, _, key = reference.partition(":")
+            if table == "cost_events":
+                assert key.split("/", 2)[2] in events, reference
+            elif table == "issuer_ledger_entries":
+                assert key in ledger, reference
+            else:
+                assert table in {"inventory_rollforward", "fair_value", "fair_value_prior"}
+    # the issuer minted 1,000,000 into the custody vault on 10-08 (its ledger): bought at par
+    (purchase,) = by_type["issuer_purchase"]
+    (mint,) = [e for e in ledger.values() if e["entry_type"] == "mint"]
+    assert purchase[0]["source"] == f"issuer_ledger_entries:{mint['entry_id']}"
+    par = format(_cents(mint["amount"]), "f")
+    assert amounts(purchase) == {"digital_assets": (par, ""), "cash": ("", par)}
+    # the treasury redeemed 250,000.5 with the issuer (a burn no mint matches): cash at par
+    (redemption,) = by_type["issuer_redemption"]
+    burn = events[redemption[0]["source"].split("/", 2)[2]]
+    assert (burn["movement_type"], burn["network"]) == ("burn", "ethereum")
+    assert amounts(redemption)["cash"] == (format(_cents(burn["quantity"]), "f"), "")
+    assert amounts(redemption)["digital_assets"][1] == format(
+        _cents(burn["cost_of_units_sold_usd"]), "f"
+    )
+    # the four bridge burns and their mints on bnb are no purchase or redemption
+    mints = [ref for ref, e in events.items() if e["movement_type"] == "mint"]
+    assert len(mints) == 4 and all(ref.startswith("bnb:") for ref in mints)
+    assert not any(ref in line["source"] for ref in mints for line in lines)
+    # the Kraken sale: proceeds to cash, the cost relieved, the realised loss
+    (conversion,) = by_type["conversion"]
+    sale = events[conversion[0]["source"].split("/", 2)[2]]
+    assert amounts(conversion)["cash"] == (format(_cents(sale["proceeds_usd"]), "f"), "")
+    assert amounts(conversion)["digital_assets"][1] == format(
+        _cents(sale["cost_of_units_sold_usd"]), "f"
+    )
+    assert set(amounts(conversion)) == {"cash", "digital_assets", "realized_gain_loss"}
+    # the 1 USD1 withdrawal fee at Kraken
+    (fee,) = by_type["fee"]
+    assert fee[0]["source"].endswith("/kraken-trading")
+    assert amounts(fee)["fees_expense"] == ("1.00", "")
+    # the change of basis on 10-01: September's carrying amount at par -> its fair value
+    fair = {(r["period"], r["ownership"]): r for r in snapshot["fair_value"].dicts()}
+    prior = {(r["period"], r["ownership"]): r for r in snapshot["fair_value_prior"].dicts()}
+    september, october = prior[("2026-09", "operating")], fair[("2026-10", "operating")]
+    assert (september["measurement_basis"], october["measurement_basis"]) == (
+        "cash_equivalent",
+        "fair_value",
+    )
+    (transition,) = by_type["transition"]
+    assert transition[0]["entry_date"] == "2026-10-01"
+    move = _cents(september["fair_value_usd"]) - _cents(september["carrying_amount_usd"])
+    assert move != 0
+    assert amounts(transition)["fair_value_adjustment"] == (
+        (format(move, "f"), "") if move > 0 else ("", format(-move, "f"))
+    )
+    # the fair-value remeasurement of October: the adjustment from 09-30 to 10-31
+    (remeasurement,) = by_type["remeasurement"]
+    opening = _cents(september["fair_value_usd"]) - _cents(september["cost_basis_usd"])
+    closing = _cents(october["fair_value_usd"]) - _cents(october["cost_basis_usd"])
+    change = closing - opening
+    assert amounts(remeasurement)["unrealized_gain_loss"] == (
+        ("", format(change, "f")) if change > 0 else (format(-change, "f"), "")
+    )
+    # client holdings: memo lines only, apart from the entity's own
+    (memo,) = by_type["safeguarding"]
+    assert {x["ownership"] for x in memo} == {"client"}
+    assert {x["account_role"] for x in memo} == {
+        "client_assets_safeguarded",
+        "safeguarding_liability",
+    }
+    own = [x for x in lines if x["ownership"] == "operating"]
+    assert not {x["account_role"] for x in own} & {
+        "client_assets_safeguarded",
+        "safeguarding_liability",
+    }
+    # the accounts are the configuration's (the demo's entity override of cash)
+    assert {x["account_name"] for x in lines if x["account_role"] == "cash"} == {
+        "Cash - USD settlement (Acme Pay operating account)"
+    }
+
+
+def test_the_erp_files_open_in_their_documented_column_order(demo):
+    _, config, _, first = demo
+    _, lines = _csv_file(first, "journal.csv")
+    own_entries = {x["journal_id"] for x in lines if x["ownership"] == "operating"}
+    own_lines = sum(1 for x in lines if x["ownership"] == "operating")
+    layouts = {
+        "journal_netsuite.csv": (NETSUITE_COLUMNS, "External ID", ("Debit", "Credit")),
+        "journal_quickbooks_online.csv": (
+            QUICKBOOKS_COLUMNS,
+            "Journal No.",
+            ("Debits", "Credits"),
+        ),
+        "journal_xero.csv": (XERO_COLUMNS, "*Narration", ("*Amount", None)),
+    }
+    stored = {
+        r[0]
+        for r in _query(
+            config,
+            "select relative_path from audit.close_pack_files where close_id = '2026-10-v1'",
+        )
+    }
+    for name, (columns, key, (debit, credit)) in layouts.items():
+        header, rows = _csv_file(first, name)
+        assert header == list(columns), name
+        assert len(rows) == own_lines, name  # the client memo lines are not exported
+        net: dict[str, Decimal] = defaultdict(Decimal)
+        for row in rows:
+            net[row[key]] += Decimal(row[debit] or 0) - (Decimal(row[credit] or 0) if credit else 0)
+        assert len(net) == len(own_entries) and set(net.values()) == {Decimal(0)}, name
+        assert f"csv/{name}" in stored  # stored with the pack's other files

@@ -21,6 +21,8 @@ REGISTRY_TABLES = {
     "registry_liquidity_schedule": "When each channel's holdings of a day are spendable tokens "
     "and cash (liquidity:).",
     "registry_liquidity_horizons": "The end of each liquidity horizon per day (liquidity:).",
+    "registry_chart_of_accounts": "Account code and name per entity and role for the close "
+    "pack's journal entries (chart_of_accounts:).",
 }
 REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
 
