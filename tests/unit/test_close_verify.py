@@ -1,0 +1,211 @@
+"""`usd1inv verify`'s comparisons (reporting/close/verify.py) on small data: the snapshot's
+hashes, the recorded files (present, changed, missing, moved), a re-parsed file's figures, and
+each wallet's balanceOf at the cut-off block against the snapshot, named in every mismatch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from reporting.close.closing import CloseError, close_period
+from reporting.close.periods import parse_period
+from reporting.close.verify import (
+    ChainReading,
+    CutoffBlock,
+    FileFigures,
+    FoundFile,
+    RecordedFile,
+    WalletExpectation,
+    check_chain,
+    check_files,
+    check_parsed,
+    check_snapshot,
+    cutoff_blocks,
+    figures_of,
+    read_closed,
+    to_units,
+)
+from tests.close_warehouse import HOT, build_close_warehouse
+
+OCTOBER = parse_period("2026-10")
+TREASURY = "0x57e917aa013c4a6d0a44c807a5798fe16027f272"
+HOT_WALLET = "0xa33af280aee618e31b121f65d2ff65c6477db4b6"
+CUTOFF = CutoffBlock("ethereum", 31337, 1234, "0xaaa")
+
+
+def _wallets(treasury: str = "100.5", hot: str | None = "0.000001"):
+    return [
+        WalletExpectation("ethereum", TREASURY, "treasury", Decimal(treasury)),
+        WalletExpectation("ethereum", HOT_WALLET, "ops-hot", None if hot is None else Decimal(hot)),
+    ]
+
+
+def _reading(treasury: int, hot: int, *, chain_id=31337, block_hash="0xaaa") -> ChainReading:
+    return ChainReading(chain_id, block_hash, {TREASURY: treasury, HOT_WALLET: hot})
+
+
+def _chain(wallets, reading):
+    return check_chain(CUTOFF, wallets, reading, decimals=6, symbol="USD1")
+
+
+def test_base_units_become_token_units_exactly():
+    assert to_units(17_344_720_000_000_000_000_000, 18) == Decimal("17344.72")
+    assert to_units(1, 18) == Decimal("0.000000000000000001")
+    assert to_units(100_500_000, 6) == Decimal("100.5")
+
+
+def test_balances_equal_to_the_snapshot_all_match():
+    findings = _chain(_wallets(), _reading(100_500_000, 1))
+    assert all(f.ok for f in findings), [f.line() for f in findings]
+    assert [f.check for f in findings] == ["block", "wallet", "wallet"]
+    assert "treasury" in findings[1].message and "100.5 USD1" in findings[1].message
+
+
+def test_a_balance_that_differs_names_the_wallet_network_block_expected_and_actual():
+    findings = _chain(_wallets(treasury="100.500001"), _reading(100_500_000, 1))
+    bad = [f for f in findings if not f.ok]
+    assert len(bad) == 1
+    line = bad[0].line()
+    assert line.startswith("MISMATCH wallet")
+    for part in (
+        "treasury",
+        TREASURY,
+        "ethereum",
+        "block 1234",
+        "expected 100.500001 USD1",
+        "actual 100.5 USD1",
+        "difference -0.000001",
+    ):
+        assert part in line, (part, line)
+
+
+def test_a_wallet_without_a_snapshot_row_is_expected_at_zero():
+    assert all(f.ok for f in _chain(_wallets(hot=None), _reading(100_500_000, 0)))
+    bad = [f for f in _chain(_wallets(hot=None), _reading(100_500_000, 7)) if not f.ok]
+    assert len(bad) == 1 and "ops-hot" in bad[0].message and "no snapshot row" in bad[0].message
+    assert "actual 0.000007 USD1" in bad[0].message
+
+
+def test_another_chain_or_block_hash_is_a_mismatch():
+    wrong_hash = _chain(_wallets(), _reading(100_500_000, 1, block_hash="0xbbb"))
+    assert not wrong_hash[0].ok and "0xbbb" in wrong_hash[0].message
+    assert "0xaaa" in wrong_hash[0].message
+    wrong_chain = _chain(_wallets(), _reading(100_500_000, 1, chain_id=1))
+    assert not wrong_chain[0].ok and "chain id is 1" in wrong_chain[0].message
+
+
+def test_a_wallet_the_node_did_not_answer_for_is_a_mismatch():
+    reading = ChainReading(31337, "0xaaa", {TREASURY: 100_500_000})
+    bad = [f for f in _chain(_wallets(), reading) if not f.ok]
+    assert len(bad) == 1 and HOT_WALLET in bad[0].message
+
+
+RECORDED = [
+    RecordedFile("ledger", "ledger_2026-10.csv", "a" * 64, "loaded", 3, "ledger:2026-10"),
+    RecordedFile("custodian", "statement.json", "b" * 64, "superseded", 1),
+    RecordedFile("custodian", "copy.json", "c" * 64, "duplicate", 0),
+]
+
+
+def test_recorded_files_present_by_hash_even_under_another_name():
+    found = [
+        FoundFile("ledger", "ledger_2026-10.csv", "a" * 64),
+        FoundFile("custodian", "archive/renamed.json", "b" * 64),
+        FoundFile("custodian", "copy.json", "c" * 64),
+        FoundFile("custodian", "arrived_later.json", "d" * 64),  # not recorded: not checked
+    ]
+    findings = check_files(RECORDED, found)
+    assert len(findings) == 3 and all(f.ok for f in findings), [f.line() for f in findings]
+    assert "now named archive/renamed.json" in findings[1].message
+
+
+def test_a_changed_file_and_a_missing_file_are_mismatches():
+    found = [
+        FoundFile("ledger", "ledger_2026-10.csv", "e" * 64),  # same name, other bytes
+        FoundFile("custodian", "copy.json", "c" * 64),
+    ]
+    findings = check_files(RECORDED, found)
+    assert [f.ok for f in findings] == [False, False, True]
+    changed, missing = findings[0].line(), findings[1].line()
+    assert changed.startswith("MISMATCH file") and "ledger/ledger_2026-10.csv" in changed
+    assert "e" * 64 in changed and "a" * 64 in changed and "changed" in changed
+    assert "custodian/statement.json" in missing and "missing" in missing
+    assert "b" * 64 in missing
+
+
+def test_file_figures_are_exact_sums():
+    rows = [
+        {"amount": Decimal("0.100000000000000001")},
+        {"amount": "1e-18"},
+        {"amount": Decimal("12345678901234567890.5")},
+        {"amount": None},
+    ]
+    figures = figures_of(rows, ["amount"], "k")
+    assert figures.rows == 4
+    assert figures.totals == {"amount": Decimal("12345678901234567890.600000000000000002")}
+
+
+def test_a_reparsed_file_equal_to_its_record_and_raw_matches():
+    parsed = FileFigures(3, {"amount": Decimal("10.5")}, "ledger:2026-10")
+    raw = FileFigures(3, {"amount": Decimal("10.500000000000000000")})
+    (finding,) = check_parsed(RECORDED[0], parsed, raw)
+    assert finding.ok and "3 rows" in finding.message and "amount 10.5" in finding.message
+
+
+def test_a_reparsed_file_that_differs_says_how():
+    parsed = FileFigures(4, {"amount": Decimal("10.5")}, "ledger:2026-11")
+    raw = FileFigures(3, {"amount": Decimal("9.5")})
+    (finding,) = check_parsed(RECORDED[0], parsed, raw)
+    assert not finding.ok
+    for part in (
+        "ledger/ledger_2026-10.csv",
+        "4 rows parsed, 3 recorded as loaded",
+        "statement key 'ledger:2026-11', recorded 'ledger:2026-10'",
+        "4 rows parsed, 3 in raw",
+        "sum of amount 10.5 parsed, 9.5 in raw",
+    ):
+        assert part in finding.message, (part, finding.message)
+    (none,) = check_parsed(RECORDED[0], FileFigures(3, {}, "ledger:2026-10"), None)
+    assert not none.ok and "no rows of this file in raw" in none.message
+
+
+@pytest.fixture
+def closed_warehouse(tmp_path: Path) -> Path:
+    path = build_close_warehouse(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
+    now = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+    close_period(con, OCTOBER, now=now, actor="alice", run_id="run-1")
+    con.close()
+    return path
+
+
+def test_an_intact_snapshot_matches_and_an_altered_balance_does_not(closed_warehouse):
+    closed = read_closed(closed_warehouse, OCTOBER)
+    findings = check_snapshot(closed.close, closed.stored)
+    assert findings and all(f.ok for f in findings), [f.line() for f in findings]
+    assert [(c.network, c.block_hash) for c in cutoff_blocks(closed.table("cutoff_blocks"))] == [
+        ("ethereum", "0xbbbcutoff")
+    ]
+    con = duckdb.connect(str(closed_warehouse))
+    con.execute(
+        "update audit.close_snapshot_inventory_rollforward set closing_balance = 1 "
+        "where location_id = ?",
+        [HOT],
+    )
+    con.close()
+    altered = read_closed(closed_warehouse, OCTOBER)
+    bad = [f.line() for f in check_snapshot(altered.close, altered.stored) if not f.ok]
+    assert len(bad) == 2, bad
+    assert "audit.close_snapshot_inventory_rollforward of 2026-10-v1: altered" in bad[0]
+    assert bad[1].startswith("MISMATCH snapshot content hash of 2026-10-v1")
+
+
+def test_a_period_that_is_not_closed_cannot_be_verified(closed_warehouse, tmp_path):
+    with pytest.raises(CloseError, match="2026-11 is not closed"):
+        read_closed(closed_warehouse, parse_period("2026-11"))
+    with pytest.raises(CloseError, match="not found"):
+        read_closed(tmp_path / "none.duckdb", OCTOBER)
