@@ -8,6 +8,9 @@ Each check gives one finding, `ok` or `MISMATCH`, with a line a person can act o
 - **parse**: each loaded file, re-parsed by its adapter, gives the rows and statement key the
   close recorded, and the same row count and totals as its rows in `raw` (the rows the marts
   were built from);
+- **figure**: where a file states a balance at the period end (a custodian or exchange
+  balances statement as of the last local day), it equals the snapshot's closing balance of
+  that account;
 - **block** and **wallet**: at each network's pinned cut-off block, the node's block hash is
   the pinned one and `balanceOf` of every registered wallet equals the snapshot's closing
   balance for that wallet and network.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, localcontext
 from pathlib import Path
 
@@ -51,7 +55,7 @@ TOTAL_COLUMNS = {
 
 @dataclass(frozen=True)
 class Finding:
-    check: str  # snapshot | file | parse | block | wallet
+    check: str  # snapshot | file | parse | figure | block | wallet
     ok: bool
     message: str
 
@@ -170,12 +174,24 @@ def check_files(recorded: list[RecordedFile], found: list[FoundFile]) -> list[Fi
 
 
 @dataclass(frozen=True)
+class StatementBalance:
+    """One balance a statement file states: an account's asset as of a time."""
+
+    account_id: str
+    asset: str
+    as_of: datetime
+    balance: Decimal
+
+
+@dataclass(frozen=True)
 class FileFigures:
-    """A file's figures: its rows and, per column, their sum (exact)."""
+    """A file's figures: its rows and, per column, their sum (exact); a balances file's
+    stated balances."""
 
     rows: int
     totals: dict[str, Decimal]
     statement_key: str | None = None
+    balances: tuple[StatementBalance, ...] = ()
 
 
 def figures_of(rows: list[dict], columns: Iterable[str], statement_key: str | None) -> FileFigures:
@@ -185,7 +201,59 @@ def figures_of(rows: list[dict], columns: Iterable[str], statement_key: str | No
         for column in columns:
             values = [Decimal(str(r[column])) for r in rows if r.get(column) is not None]
             totals[column] = sum(values, Decimal(0))
-    return FileFigures(len(rows), totals, statement_key)
+    balances = tuple(
+        StatementBalance(r["account_id"], r["asset"], r["as_of"], Decimal(str(r["balance"])))
+        for r in rows
+        if {"account_id", "asset", "as_of", "balance"} <= r.keys() and r["balance"] is not None
+    )
+    return FileFigures(len(rows), totals, statement_key, balances)
+
+
+def check_statements(
+    statements: list[tuple[RecordedFile, StatementBalance]],
+    closing: dict[str, Decimal],
+    period_end: date,
+    tz: tzinfo,
+    assets: set[str],
+) -> list[Finding]:
+    """The balances statement files state on the period's last local day (the latest per
+    account and asset, from current files) against the snapshot's closing balance of that
+    account: the figure the close took from them."""
+    latest: dict[tuple[str, str], tuple[RecordedFile, StatementBalance]] = {}
+    for recorded, b in statements:
+        if recorded.status != "loaded" or b.asset not in assets:
+            continue
+        if b.as_of.astimezone(tz).date() != period_end:
+            continue
+        key = (b.account_id, b.asset)
+        if key not in latest or latest[key][1].as_of < b.as_of:
+            latest[key] = (recorded, b)
+    findings = []
+    for (account, asset), (recorded, b) in sorted(latest.items()):
+        stated = (
+            f"statement {recorded.source}/{recorded.file_name}: {account} {asset} as of "
+            f"{b.as_of.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        )
+        expected = closing.get(account)
+        if expected is None:
+            findings.append(
+                Finding("figure", False, f"{stated}: {_text(b.balance)}, no snapshot row")
+            )
+        elif expected == b.balance:
+            findings.append(
+                Finding("figure", True, f"{stated}: {_text(b.balance)} = closing balance")
+            )
+        else:
+            findings.append(
+                Finding(
+                    "figure",
+                    False,
+                    f"{stated}: {_text(b.balance)} in the file, closing balance "
+                    f"{_text(expected)} in the snapshot, difference "
+                    f"{_text(expected - b.balance)}",
+                )
+            )
+    return findings
 
 
 def check_parsed(
@@ -424,10 +492,17 @@ def reparse(config: Config, recorded: RecordedFile, found: FoundFile) -> FileFig
 
 
 def check_reparsed(
-    config: Config, recorded: list[RecordedFile], found: list[FoundFile], raw: dict
+    config: Config,
+    recorded: list[RecordedFile],
+    found: list[FoundFile],
+    closed: Closed,
+    period: Period,
 ) -> list[Finding]:
+    """Each loaded file re-parsed against its record and raw rows; then the balances the
+    statements state at the period end against the snapshot's closing balances."""
     by_hash = {f.sha256: f for f in found}
     findings = []
+    statements = []
     for r in recorded:
         hit = by_hash.get(r.sha256)
         if r.status not in LOADED or hit is None or hit.path is None:
@@ -439,8 +514,21 @@ def check_reparsed(
                 Finding("parse", False, f"{r.source}/{r.file_name}: does not parse now: {exc}")
             )
             continue
-        findings.extend(check_parsed(r, parsed, raw.get(r.sha256)))
+        findings.extend(check_parsed(r, parsed, closed.raw_figures.get(r.sha256)))
+        statements += [(r, b) for b in parsed.balances]
+    assets = {n.token.symbol for n in config.networks}
+    closing = closing_balances(closed.table("inventory_rollforward"))
+    findings += check_statements(statements, closing, period.end_date, config.tz, assets)
     return findings
+
+
+def closing_balances(rollforward: Table | None) -> dict[str, Decimal]:
+    """The snapshot's closing balance per location id (summed over its rows)."""
+    closing: dict[str, Decimal] = {}
+    for row in rollforward.dicts() if rollforward is not None else []:
+        location = str(row["location_id"])
+        closing[location] = closing.get(location, Decimal(0)) + row["closing_balance"]
+    return closing
 
 
 def wallet_expectations(config: Config, snapshot: Table | None, end_date, network: str):
@@ -536,6 +624,6 @@ def verify_period(config: Config, period: Period, reader: ChainReader = read_cha
     recorded = recorded_files(closed.table("source_files"))
     found = found_files(config)
     result.findings += check_files(recorded, found)
-    result.findings += check_reparsed(config, recorded, found, closed.raw_figures)
+    result.findings += check_reparsed(config, recorded, found, closed, period)
     result.findings += check_networks(config, closed, period, reader)
     return result

@@ -4,32 +4,40 @@ each wallet's balanceOf at the cut-off block against the snapshot, named in ever
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
+from ingestion.config import load_config
 from reporting.close.closing import CloseError, close_period
 from reporting.close.periods import parse_period
+from reporting.close.snapshot import Table
 from reporting.close.verify import (
     ChainReading,
     CutoffBlock,
     FileFigures,
     FoundFile,
     RecordedFile,
+    StatementBalance,
     WalletExpectation,
     check_chain,
     check_files,
     check_parsed,
     check_snapshot,
+    check_statements,
+    closing_balances,
     cutoff_blocks,
     figures_of,
     read_closed,
     to_units,
+    wallet_expectations,
 )
 from tests.close_warehouse import HOT, build_close_warehouse
+from tests.conftest import write_config
 
 OCTOBER = parse_period("2026-10")
 TREASURY = "0x57e917aa013c4a6d0a44c807a5798fe16027f272"
@@ -209,3 +217,59 @@ def test_a_period_that_is_not_closed_cannot_be_verified(closed_warehouse, tmp_pa
         read_closed(closed_warehouse, parse_period("2026-11"))
     with pytest.raises(CloseError, match="not found"):
         read_closed(tmp_path / "none.duckdb", OCTOBER)
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def _statement(name: str, status: str, as_of: datetime, balance: str, asset="USD1"):
+    recorded = RecordedFile("fireblocks", name, name[0] * 64, status, 2)
+    return recorded, StatementBalance("vault-7", asset, as_of, Decimal(balance))
+
+
+def test_the_period_end_statement_is_the_closing_balance_of_its_account():
+    end = date(2026, 10, 31)
+    statements = [
+        _statement("a_sep.json", "loaded", datetime(2026, 10, 1, 3, 59, 59, tzinfo=UTC), "5"),
+        _statement("b_noon.json", "loaded", datetime(2026, 10, 31, 16, 0, tzinfo=UTC), "9"),
+        _statement("c_end.json", "loaded", datetime(2026, 11, 1, 3, 59, 59, tzinfo=UTC), "10.5"),
+        _statement("d_old.json", "superseded", datetime(2026, 11, 1, 3, 59, 59, tzinfo=UTC), "1"),
+        _statement(
+            "e_eth.json", "loaded", datetime(2026, 11, 1, 3, 59, 59, tzinfo=UTC), "3", "ETH"
+        ),
+        _statement("f_nov.json", "loaded", datetime(2026, 11, 1, 5, 0, tzinfo=UTC), "11"),
+    ]
+    closing = {"vault-7": Decimal("10.500000000000000000")}
+    (ok,) = check_statements(statements, closing, end, NEW_YORK, {"USD1"})
+    assert ok.ok and "fireblocks/c_end.json" in ok.message and "vault-7 USD1" in ok.message
+    (bad,) = check_statements(statements, {"vault-7": Decimal(11)}, end, NEW_YORK, {"USD1"})
+    assert not bad.ok
+    assert "10.5 in the file, closing balance 11 in the snapshot, difference 0.5" in bad.message
+    (none,) = check_statements(statements, {}, end, NEW_YORK, {"USD1"})
+    assert not none.ok and "no snapshot row" in none.message
+
+
+def test_wallet_expectations_take_the_snapshot_closing_balance_per_network(tmp_path):
+    config = load_config(write_config(tmp_path))
+    treasury = next(w for w in config.wallets if w.label == "treasury")
+    columns = tuple(
+        (c, "VARCHAR")
+        for c in ("network", "location_type", "location_id", "location_label", "closing_balance")
+    )
+    rollforward = Table(
+        "inventory_rollforward",
+        columns,
+        (
+            ("ethereum", "wallet", treasury.address, "treasury", Decimal("684999.5")),
+            ("bnb", "wallet", treasury.address, "treasury", Decimal("1")),  # another network
+            ("ethereum", "custodian", "vault-7", "vault", Decimal("7")),  # not a wallet
+            ("ethereum", "wallet", "0x" + "9" * 40, "retired", Decimal("2")),
+        ),
+    )
+    wallets = wallet_expectations(config, rollforward, date(2026, 10, 31), "ethereum")
+    by_address = {w.address: w for w in wallets}
+    assert len(wallets) == len(config.wallets_on("ethereum")) + 1
+    assert by_address[treasury.address].closing_balance == Decimal("684999.5")
+    assert all(w.closing_balance is None for w in wallets if w.label.startswith("deposit"))
+    assert by_address["0x" + "9" * 40].label == "retired (not in the configuration)"
+    assert closing_balances(rollforward)["vault-7"] == Decimal("7")
