@@ -340,7 +340,7 @@ def check_chain(
                 f"{cutoff.chain_id}: wrong node",
             )
         )
-    elif cutoff.block_hash and reading.block_hash != cutoff.block_hash:
+    elif cutoff.block_hash and (reading.block_hash or "").lower() != cutoff.block_hash.lower():
         findings.append(
             Finding(
                 "block",

@@ -229,7 +229,10 @@ def test_verify_replays_the_close_and_names_a_wallet_whose_balance_was_altered(d
     for line in lines:
         if line.startswith("ok "):
             by_check.setdefault(line.split()[1], []).append(line)
-    (files,) = _query(config, "select count(*) from audit.close_snapshot_source_files")[0]
+    (files,) = _query(
+        config,
+        "select count(*) from audit.close_snapshot_source_files where close_id = '2026-10-v1'",
+    )[0]
     assert len(by_check["file"]) == files > 0
     assert len(by_check["parse"]) > 0  # the loaded files, re-parsed
     assert len(by_check["block"]) == len(config.networks)
