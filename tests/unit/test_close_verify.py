@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from ingestion.config import load_config
 from reporting.close.closing import CloseError, close_period
@@ -38,6 +39,7 @@ from reporting.close.verify import (
 )
 from tests.close_warehouse import HOT, build_close_warehouse
 from tests.conftest import write_config
+from usd1inv.cli import app
 
 OCTOBER = parse_period("2026-10")
 TREASURY = "0x57e917aa013c4a6d0a44c807a5798fe16027f272"
@@ -273,3 +275,31 @@ def test_wallet_expectations_take_the_snapshot_closing_balance_per_network(tmp_p
     assert all(w.closing_balance is None for w in wallets if w.label.startswith("deposit"))
     assert by_address["0x" + "9" * 40].label == "retired (not in the configuration)"
     assert closing_balances(rollforward)["vault-7"] == Decimal("7")
+
+
+def test_the_cli_verifies_read_only_and_never_prints_the_rpc_url(tmp_path, monkeypatch):
+    config_path = write_config(tmp_path)
+    warehouse = load_config(config_path).warehouse_path
+    build_close_warehouse(warehouse)
+    runner = CliRunner()
+    args = ["verify", "--config", str(config_path), "--period", "2026-10"]
+    not_closed = runner.invoke(app, args)
+    assert not_closed.exit_code == 1 and "2026-10 is not closed" in not_closed.output
+    con = duckdb.connect(str(warehouse))
+    close_period(con, OCTOBER, now=datetime(2026, 11, 2, tzinfo=UTC), actor="a", run_id="r")
+    con.close()
+    before = warehouse.read_bytes()
+    # a node that does not answer, at a URL holding a key: the check fails, the key stays out
+    url = "http://127.0.0.1:9/v3/secretkey0123456789"
+    monkeypatch.setenv("USD1INV_RPC_ETHEREUM", url)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert warehouse.read_bytes() == before  # opened read-only: nothing written
+    assert "secretkey0123456789" not in result.output and url not in result.output
+    lines = result.output.splitlines()
+    assert any(x.startswith("ok       snapshot content hash of 2026-10-v1") for x in lines)
+    # the hand-written warehouse records a file no landing folder has, and the node is down
+    missing, node = [x for x in lines if x.startswith("MISMATCH")]
+    assert "fireblocks/vault_20261101.json (loaded): missing" in missing
+    assert "ethereum block" in node and "could not read the node (USD1INV_RPC_ETHEREUM)" in node
+    assert "2 of" in lines[-1] and "checks do not match" in lines[-1]
