@@ -509,9 +509,19 @@ def check_reparsed(
             continue  # not loaded (duplicate, quarantined) or missing: said by check_files
         try:
             parsed = reparse(config, r, hit)
-        except (FileRejected, ConfigError, KeyError) as exc:
+        except Exception as exc:  # rejected, or its source is gone: say so, go on
+            reason = (  # the place and reason, never the value (it may be personal data)
+                "; ".join(f"row {p.row} {p.column}: {p.reason}" for p in exc.problems[:3])
+                if isinstance(exc, FileRejected)
+                else str(exc)
+            )
             findings.append(
-                Finding("parse", False, f"{r.source}/{r.file_name}: does not parse now: {exc}")
+                Finding(
+                    "parse",
+                    False,
+                    f"{r.source}/{r.file_name}: does not parse now: "
+                    f"{type(exc).__name__}: {reason[:300]}",
+                )
             )
             continue
         findings.extend(check_parsed(r, parsed, closed.raw_figures.get(r.sha256)))
@@ -531,7 +541,9 @@ def closing_balances(rollforward: Table | None) -> dict[str, Decimal]:
     return closing
 
 
-def wallet_expectations(config: Config, snapshot: Table | None, end_date, network: str):
+def wallet_expectations(
+    config: Config, snapshot: Table | None, end_date: date, network: str
+) -> list[WalletExpectation]:
     """Every registered wallet of the network with the snapshot's closing balance for it: the
     roll-forward's closing balance, else the daily inventory's balance on the period's last
     day. A snapshot wallet no longer in the configuration is checked too."""

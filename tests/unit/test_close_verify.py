@@ -14,11 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ingestion.config import load_config
-from reporting.close.closing import CloseError, close_period
+from reporting.close.closing import ClosedPeriod, CloseError, close_period
 from reporting.close.periods import parse_period
 from reporting.close.snapshot import Table
 from reporting.close.verify import (
     ChainReading,
+    Closed,
     CutoffBlock,
     FileFigures,
     FoundFile,
@@ -28,11 +29,13 @@ from reporting.close.verify import (
     check_chain,
     check_files,
     check_parsed,
+    check_reparsed,
     check_snapshot,
     check_statements,
     closing_balances,
     cutoff_blocks,
     figures_of,
+    found_files,
     read_closed,
     to_units,
     wallet_expectations,
@@ -303,3 +306,27 @@ def test_the_cli_verifies_read_only_and_never_prints_the_rpc_url(tmp_path, monke
     assert "fireblocks/vault_20261101.json (loaded): missing" in missing
     assert "ethereum block" in node and "could not read the node (USD1INV_RPC_ETHEREUM)" in node
     assert "2 of" in lines[-1] and "checks do not match" in lines[-1]
+
+
+def test_a_recorded_file_that_no_longer_parses_is_a_mismatch(tmp_path):
+    config = load_config(write_config(tmp_path))
+    folder = config.landing_dir / "ledger"
+    folder.mkdir(parents=True)
+    (folder / "ledger_export_2026-10.csv").write_text("not,a,ledger\n1,2,3\n", encoding="utf-8")
+    found = found_files(config)
+    (ledger,) = [f for f in found if f.source == "ledger"]
+    recorded = [
+        RecordedFile("ledger", "ledger_export_2026-10.csv", ledger.sha256, "loaded", 1),
+        RecordedFile("gone", "ledger_export_2026-10.csv", ledger.sha256, "loaded", 1),
+    ]
+    close = ClosedPeriod(
+        "2026-10", "month", "2026-10-v1", 1, datetime(2026, 11, 2, tzinfo=UTC), "a", None,
+        "0" * 64, "acme-pay", None,
+    )  # fmt: skip
+    findings = check_reparsed(config, recorded, found, Closed(close, [], {}), OCTOBER)
+    assert [f.ok for f in findings] == [False, False], [f.line() for f in findings]
+    assert (
+        "ledger/ledger_export_2026-10.csv: does not parse now: FileRejected" in findings[0].line()
+    )
+    assert "gone/ledger_export_2026-10.csv: does not parse now: ConfigError" in findings[1].line()
+    assert "no source named 'gone'" in findings[1].message
