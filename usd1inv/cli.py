@@ -4,6 +4,7 @@ usd1inv run --config my.yml --from 2026-10-01 --to 2026-10-31
 usd1inv demo            # local chain + scenario + the same pipeline, on the embedded config
 usd1inv dev --config my.yml   # the Dagster UI on 127.0.0.1, with the runs recorded so far
 usd1inv breaks list --config my.yml   # the break register (assign, note, resolve, write-off)
+usd1inv verify --config my.yml --period 2026-10   # replay a close: snapshot, files, chain
 """
 
 from __future__ import annotations
@@ -170,6 +171,39 @@ app.command("import-transfers")(onchain_commands.import_transfers)
 # period-end close: usd1inv close / usd1inv report (usd1inv/close_commands.py)
 app.command("close")(close_commands.close)
 app.command("report")(close_commands.report)
+
+
+@app.command()
+def verify(
+    period: str = typer.Option(
+        ..., "--period", "-p", help="The closed month (2026-10) or quarter (2026-Q4)."
+    ),
+    config: Path = DevConfigOption,
+) -> None:
+    """Replay a closed period: its stored snapshot against its hashes, every recorded source
+    file (found by sha256 in the landing folders, re-parsed) and balanceOf of every wallet at
+    the pinned cut-off blocks (RPC URLs from the environment). Reads only, rebuilds nothing.
+    Prints a line per check; exits 1 when anything does not match."""
+    from reporting.close.closing import CloseError
+    from reporting.close.periods import PeriodError, parse_period
+    from reporting.close.verify import verify_period
+
+    try:
+        cfg, chosen = load_config(config), parse_period(period)
+        result = verify_period(cfg, chosen)
+    except (ConfigError, PeriodError, CloseError) as exc:
+        _fail(str(exc))
+        return
+    closed = result.close
+    typer.echo(f"{closed.period}: verifying {closed.close_id} (content hash {closed.content_hash})")
+    for finding in result.findings:
+        typer.secho(finding.line(), fg=None if finding.ok else typer.colors.RED)
+    checked, bad = len(result.findings), len(result.mismatches)
+    if bad:
+        _fail(f"{closed.close_id}: {bad} of {checked} checks do not match (MISMATCH lines above)")
+    typer.echo(f"{closed.close_id}: all {checked} checks match")
+
+
 # the break register: usd1inv breaks list|show|assign|note|resolve|write-off (breaks_commands.py)
 app.add_typer(breaks_commands.app, name="breaks")
 # retention: usd1inv retention apply [--dry-run] (usd1inv/retention_commands.py)

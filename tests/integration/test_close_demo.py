@@ -3,20 +3,27 @@ closes its last full month, the workbook's totals tie to the marts, the journal 
 movement of October (balanced, traced to the snapshot) and the ERP files open in their
 documented layouts, the PDF renders to PNG pages with poppler, the re-render is
 byte-identical, and a late ledger file for the closed month changes nothing closed: `--diff`
-shows it and the next month's pack lists it as a prior-period adjustment."""
+shows it and the next month's pack lists it as a prior-period adjustment. `usd1inv verify`
+replays the close against the demo's chain (its nodes kept up for the module), its landing
+files and its snapshot, and names a wallet whose closed balance was altered."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import os
+import shutil
 import subprocess
 from collections import defaultdict
+from contextlib import ExitStack
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from demo.runner import run_demo
@@ -39,12 +46,13 @@ LATE_LEDGER = (
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     config_path = write_config(tmp_path_factory.mktemp("close_demo"))
-    outcome = run_demo(config_path)
-    assert outcome.success, outcome.failure_summary
-    config = load_config(config_path)
-    pack = config.reports_dir / "close" / "2026-10"
-    first = {p.relative_to(pack): p.read_bytes() for p in sorted(pack.rglob("*.*"))}
-    return config_path, config, pack, first
+    with ExitStack() as nodes:  # the demo's anvil nodes stay up for `verify`, then stop
+        outcome = run_demo(config_path, keep_nodes=nodes)
+        assert outcome.success, outcome.failure_summary
+        config = load_config(config_path)
+        pack = config.reports_dir / "close" / "2026-10"
+        first = {p.relative_to(pack): p.read_bytes() for p in sorted(pack.rglob("*.*"))}
+        yield config_path, config, pack, first
 
 
 def _query(config, sql: str, params=None):
@@ -365,3 +373,82 @@ def test_the_erp_files_open_in_their_documented_column_order(demo):
             net[row[key]] += Decimal(row[debit] or 0) - (Decimal(row[credit] or 0) if credit else 0)
         assert len(net) == len(own_entries) and set(net.values()) == {Decimal(0)}, name
         assert f"csv/{name}" in stored  # stored with the pack's other files
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _verify(config_path: Path):
+    return CliRunner().invoke(app, ["verify", "--config", str(config_path), "--period", "2026-10"])
+
+
+def test_verify_replays_the_close_and_names_a_wallet_whose_balance_was_altered(demo, tmp_path):
+    config_path, config, _, _ = demo
+    before = _sha256(config.warehouse_path)
+    result = _verify(config_path)
+    assert result.exit_code == 0, result.output
+    assert _sha256(config.warehouse_path) == before  # read only: nothing written
+    lines = result.output.splitlines()
+    assert not [x for x in lines if x.startswith("MISMATCH")], result.output
+    by_check: dict[str, list[str]] = {}
+    for line in lines:
+        if line.startswith("ok "):
+            by_check.setdefault(line.split()[1], []).append(line)
+    (files,) = _query(
+        config,
+        "select count(*) from audit.close_snapshot_source_files where close_id = '2026-10-v1'",
+    )[0]
+    assert len(by_check["file"]) == files > 0
+    assert len(by_check["parse"]) > 0  # the loaded files, re-parsed
+    assert len(by_check["block"]) == len(config.networks)
+    assert len(by_check["wallet"]) >= len(config.wallets)
+    for network in config.networks:  # the RPC URLs are never printed
+        assert os.environ[network.rpc_url_env] not in result.output
+
+    # one wallet's closing balance altered in a copy of the warehouse: verify fails, naming it
+    treasury = next(w for w in config.wallets if w.label == "treasury")
+    shutil.copy(config.warehouse_path, tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        closing = con.execute(
+            "update audit.close_snapshot_inventory_rollforward "
+            "set closing_balance = closing_balance + 1 "
+            "where close_id = '2026-10-v1' and network = 'ethereum' and location_id = ? "
+            "returning closing_balance - 1",
+            [treasury.address],
+        ).fetchall()
+        (block,) = con.execute(
+            "select block_number from audit.close_snapshot_cutoff_blocks "
+            "where close_id = '2026-10-v1' and network = 'ethereum'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert len(closing) == 1
+    actual = format(closing[0][0].normalize(), "f")
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["paths"] = {
+        "data_dir": str(config.data_dir),
+        "warehouse": str(tmp_path / "warehouse.duckdb"),
+    }
+    altered_config = tmp_path / "usd1inv.yml"
+    altered_config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    altered = _verify(altered_config)
+    assert altered.exit_code == 1, altered.output
+    mismatches = [x for x in altered.output.splitlines() if x.startswith("MISMATCH")]
+    wallet_lines = [x for x in mismatches if x.split()[1] == "wallet"]
+    assert len(wallet_lines) == 1, mismatches
+    line = wallet_lines[0]
+    for part in (
+        "treasury",
+        treasury.address,
+        "ethereum",
+        f"block {block}",
+        f"actual {actual} USD1",
+        "difference -1",
+    ):
+        assert part in line, (part, line)
+    snapshot_lines = [x for x in mismatches if x.split()[1] == "snapshot"]
+    assert any("close_snapshot_inventory_rollforward" in x for x in snapshot_lines)
+    assert any("content hash" in x for x in snapshot_lines)
+    assert len(mismatches) == 3, mismatches  # nothing else differs
