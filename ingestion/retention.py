@@ -88,20 +88,33 @@ def _file_rule(policy: RetentionConfig, kind: str) -> tuple[str, int | None]:
     return "books_and_records_days", policy.books_and_records_days
 
 
-def plan(con: duckdb.DuckDBPyConnection, policy: RetentionConfig, now: datetime) -> list[Removal]:
-    """What is past its term and still there (a file whose bytes are gone is not listed)."""
+def plan(
+    con: duckdb.DuckDBPyConnection,
+    policy: RetentionConfig,
+    now: datetime,
+    found: list[tuple[Path, str]],
+) -> list[Removal]:
+    """What is past its term and still there. `found` is every file in the landing folders
+    now, (path, sha256): a file is matched to its record by its hash, so a data folder that
+    was moved or restored elsewhere is handled where it is; a file not recorded in
+    audit.files (not loaded yet) is never removed."""
+    recorded = {
+        sha256: (source, kind, dropped_at)
+        for sha256, source, kind, dropped_at in con.execute(
+            "select sha256, min(source), min(kind), min(dropped_at) from audit.files "
+            "group by sha256"
+        ).fetchall()
+    }
     removals: list[Removal] = []
-    files = con.execute(
-        "select sha256, path, source, kind, dropped_at from audit.files order by dropped_at, path"
-    ).fetchall()
-    for sha256, path, source, kind, dropped_at in files:
+    for path, sha256 in sorted(found, key=lambda f: str(f[0])):
+        if sha256 not in recorded:
+            continue
+        source, kind, dropped_at = recorded[sha256]
         rule, term = _file_rule(policy, kind)
         if term is None or dropped_at > now - timedelta(days=term):
             continue
-        if not Path(path).is_file():
-            continue
         removals.append(
-            Removal("file_bytes", source, rule, term, dropped_at, sha256=sha256, path=path)
+            Removal("file_bytes", source, rule, term, dropped_at, sha256=sha256, path=str(path))
         )
     if policy.personal_data_days is not None:
         cutoff = now - timedelta(days=policy.personal_data_days)

@@ -16,6 +16,7 @@ import duckdb
 import typer
 
 from ingestion.config import ConfigError, load_config
+from ingestion.files.landing import scan
 from ingestion.retention import apply as apply_removals
 from ingestion.retention import plan
 from usd1inv.access import AS_OPTION, audited, note_failure
@@ -64,10 +65,11 @@ def apply_command(
         typer.echo("No warehouse yet: nothing to do")
         return
     now = datetime.now(UTC)
+    found = [(f.path, f.sha256) for f in scan(cfg)]  # landing files now, matched by hash
     if dry_run:
         con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
         try:
-            removals = plan(con, policy, now)
+            removals = plan(con, policy, now, found)
         finally:
             con.close()
         for removal in removals:
@@ -78,7 +80,7 @@ def apply_command(
         with hold(cfg.warehouse_path):
             con = duckdb.connect(str(cfg.warehouse_path))
             try:
-                removals = plan(con, policy, now)
+                removals = plan(con, policy, now, found)
                 done = apply_removals(con, removals, action.actor, now)
             finally:
                 con.close()

@@ -35,6 +35,7 @@ from ingestion.config import Config, ConfigError
 from ingestion.files.landing import scan
 from ingestion.files.problems import FileRejected
 from ingestion.files.values import EXACT
+from ingestion.retention import removed_files
 from ingestion.secrets import redact, register_secret
 from reporting.close.closing import ClosedPeriod, CloseError, current_close
 from reporting.close.periods import Period
@@ -141,17 +142,38 @@ class FoundFile:
     path: Path | None = None
 
 
-def check_files(recorded: list[RecordedFile], found: list[FoundFile]) -> list[Finding]:
+def check_files(
+    recorded: list[RecordedFile],
+    found: list[FoundFile],
+    removed: dict[str, datetime] | None = None,
+    raw_figures: dict[str, FileFigures] | None = None,
+) -> list[Finding]:
     """Each recorded file present with the same sha256 (under any name); a file of the same
-    source and name with other bytes is a changed file, none at all a missing one."""
+    source and name with other bytes is a changed file, none at all a missing one. A file
+    whose bytes the retention policy removed (audit.retention_log) is not missing: its hash
+    stays recorded and its rows in raw must still be the rows the close loaded."""
     by_hash = {f.sha256: f for f in found}
     by_name = {(f.source, Path(f.name).name): f for f in found}
+    removed, raw_figures = removed or {}, raw_figures or {}
     findings = []
     for r in recorded:
         what = f"{r.source}/{r.file_name} ({r.status})"
         if (hit := by_hash.get(r.sha256)) is not None:
             moved = "" if Path(hit.name).name == r.file_name else f", now named {hit.name}"
             findings.append(Finding("file", True, f"{what}: sha256 {r.sha256[:12]} present{moved}"))
+        elif r.sha256 in removed:
+            kept = raw_figures.get(r.sha256)
+            rows = kept.rows if kept is not None else 0
+            expected = r.rows_loaded if r.status in LOADED else rows
+            findings.append(
+                Finding(
+                    "file",
+                    rows == expected,
+                    f"{what}: bytes removed by the retention policy on "
+                    f"{removed[r.sha256]:%Y-%m-%d}; sha256 {r.sha256[:12]} recorded, "
+                    f"{rows} of its {expected} loaded row(s) kept in raw",
+                )
+            )
         elif (same := by_name.get((r.source, r.file_name))) is not None:
             findings.append(
                 Finding(
@@ -401,6 +423,7 @@ class Closed:
     close: ClosedPeriod
     stored: list[StoredTable]
     raw_figures: dict[str, FileFigures]  # by file sha256: its rows in raw
+    removed: dict[str, datetime] = field(default_factory=dict)  # sha256 -> retention removal
 
     def table(self, name: str) -> Table | None:
         return next((s.table for s in self.stored if s.table.name == name), None)
@@ -439,7 +462,7 @@ def read_closed(warehouse: Path, period: Period) -> Closed:
         stored = read_stored_tables(con, close.close_id)
         files = next((s.table for s in stored if s.table.name == "source_files"), None)
         hashes = [r["sha256"] for r in files.dicts()] if files else []
-        return Closed(close, stored, _raw_figures(con, hashes))
+        return Closed(close, stored, _raw_figures(con, hashes), removed_files(con))
     finally:
         con.close()
 
@@ -635,7 +658,7 @@ def verify_period(config: Config, period: Period, reader: ChainReader = read_cha
     result.findings += check_snapshot(closed.close, closed.stored)
     recorded = recorded_files(closed.table("source_files"))
     found = found_files(config)
-    result.findings += check_files(recorded, found)
+    result.findings += check_files(recorded, found, closed.removed, closed.raw_figures)
     result.findings += check_reparsed(config, recorded, found, closed, period)
     result.findings += check_networks(config, closed, period, reader)
     return result

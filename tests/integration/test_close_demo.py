@@ -452,3 +452,48 @@ def test_verify_replays_the_close_and_names_a_wallet_whose_balance_was_altered(d
     assert any("close_snapshot_inventory_rollforward" in x for x in snapshot_lines)
     assert any("content hash" in x for x in snapshot_lines)
     assert len(mismatches) == 3, mismatches  # nothing else differs
+
+
+def test_retention_past_every_term_and_verify_still_passes(demo, tmp_path):
+    """On a copy of the demo's data folder, with terms of one day: retention removes every
+    landed file's bytes (the ledger's as personal data) and the quarantined values, and the
+    closed October still verifies: each removed file by its recorded hash and kept rows."""
+    config_path, config, _, _ = demo
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["paths"] = {"data_dir": str(tmp_path / "data")}
+    data["retention"] = {"books_and_records_days": 1, "personal_data_days": 1}
+    copy_path = tmp_path / "usd1inv.yml"
+    copy_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    shutil.copytree(
+        config.data_dir,
+        tmp_path / "data",
+        ignore=shutil.ignore_patterns(config.dagster_home.name, "*.lock", "published"),
+    )
+    copy = load_config(copy_path)
+    landed = [p for p in copy.landing_dir.rglob("*") if p.is_file()]
+    assert landed
+    runner = CliRunner()
+    removed = runner.invoke(app, ["retention", "apply", "--config", str(copy_path)])
+    assert removed.exit_code == 0, removed.output
+    con = duckdb.connect(str(copy.warehouse_path), read_only=True)
+    try:
+        kinds = dict(
+            con.execute("select kind, count(*) from audit.retention_log group by kind").fetchall()
+        )
+        ledger_rule = con.execute(
+            "select distinct log.rule from audit.retention_log as log "
+            "join audit.files as f on f.sha256 = log.sha256 where f.kind = 'ledger'"
+        ).fetchall()
+        quarantined = con.execute(
+            "select count(*) from audit.quarantine where value is not null"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert kinds["file_bytes"] > 0 and quarantined == 0
+    assert ledger_rule == [("personal_data_days",)]
+    recorded_left = [p for p in copy.landing_dir.rglob("*") if p.is_file()]
+    assert len(recorded_left) < len(landed)
+    verified = _verify(copy_path)
+    assert verified.exit_code == 0, verified.output
+    assert "removed by the retention policy" in verified.output
+    assert not [x for x in verified.output.splitlines() if x.startswith("MISMATCH")]

@@ -150,6 +150,22 @@ def test_a_changed_file_and_a_missing_file_are_mismatches():
     assert "b" * 64 in missing
 
 
+def test_a_file_removed_by_retention_verifies_by_its_hash_and_kept_rows():
+    from datetime import UTC, datetime
+
+    removed = {"a" * 64: datetime(2033, 11, 1, tzinfo=UTC), "b" * 64: datetime(2033, 11, 1)}
+    found = [FoundFile("custodian", "copy.json", "c" * 64)]
+    kept = {"a" * 64: FileFigures(3, {}), "b" * 64: FileFigures(0, {})}
+    findings = check_files(RECORDED, found, removed, kept)
+    assert [f.ok for f in findings] == [True, False, True], [f.line() for f in findings]
+    assert "removed by the retention policy on 2033-11-01" in findings[0].message
+    assert "3 of its 3 loaded row(s) kept in raw" in findings[0].message
+    # a removed file whose rows are gone from raw is a mismatch (0 of its 1 rows)
+    assert "0 of its 1 loaded row(s)" in findings[1].message
+    # without the retention log the same file is missing
+    assert not check_files(RECORDED, found)[0].ok
+
+
 def test_file_figures_are_exact_sums():
     rows = [
         {"amount": Decimal("0.100000000000000001")},

@@ -112,6 +112,6 @@ def test_retention_removes_what_is_past_its_term_and_logs_it(loaded):
 
 
 def test_without_a_policy_nothing_is_removed(tmp_path):
-    path = write_config(tmp_path)
+    path = write_config(tmp_path, retention={})
     result = runner.invoke(app, ["retention", "apply", "--config", str(path)])
     assert result.exit_code == 0 and "No retention policy" in result.output
