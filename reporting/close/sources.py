@@ -115,6 +115,16 @@ def _entities(period: Period, columns: set[str]) -> tuple[str, list]:
     return "select entity, entity_name from raw.registry_entities", []
 
 
+def _wallets(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The wallet register as configured at the close (the PDF's register of locations)."""
+    return "select * from raw.registry_wallets", []
+
+
+def _accounts(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The custodian and exchange accounts of the registry (ledger accounts hold no tokens)."""
+    return "select * from raw.registry_accounts where account_kind <> 'ledger'", []
+
+
 SOURCES: tuple[Source, ...] = (
     Source("inventory_rollforward", "marts.inventory_rollforward", "Roll-forward"),
     Source("inventory_daily", "marts.inventory_daily", "Daily inventory", _days),
@@ -135,6 +145,8 @@ SOURCES: tuple[Source, ...] = (
     Source("source_files", "audit.files", "Source files", _files),
     Source("adjustments", "audit.period_adjustments", "Prior-period adjustments", _adjustments),
     Source("entities", "raw.registry_entities", "Entities", _entities),
+    Source("wallets", "raw.registry_wallets", "Wallet register", _wallets),
+    Source("accounts", "raw.registry_accounts", "Account register", _accounts),
 )
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
 
@@ -173,4 +185,60 @@ def collect_sources(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]
         sql, params = query
         con.execute(f"create temp table _close_{source.name} as {sql}", params)
         present.append(source.name)
+    if collect_prior_period(con, period):
+        present.append(PRIOR_PERIOD)
     return present
+
+
+PRIOR_PERIOD = "prior_period"
+PRIOR_DDL = (
+    f"create or replace temp table _close_{PRIOR_PERIOD} (basis varchar, source_close_id "
+    "varchar, period varchar, entity varchar, ownership varchar, location_type varchar, "
+    "measure varchar, value decimal(38, 18))"
+)
+
+
+def _prior_figures(rollforward: str, fair_value: str, where: str) -> str:
+    """The prior period's figures in one long shape: closing units per entity, ownership and
+    location type (roll-forward), units and fair value per entity and ownership."""
+    return (
+        f"select entity, ownership, location_type, 'closing_balance' as measure, "
+        f"sum(closing_balance) as value from {rollforward} where {where} group by all "
+        f"union all select entity, ownership, 'all', 'units', sum(units) "
+        f"from {fair_value} where {where} group by all "
+        f"union all select entity, ownership, 'all', 'fair_value_usd', sum(fair_value_usd) "
+        f"from {fair_value} where {where} group by all"
+    )
+
+
+def collect_prior_period(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
+    """The prior period's figures for the period-over-period comparison, into temp table
+    _close_prior_period: from the prior period's close (its stored snapshot) when it is
+    closed, else from the warehouse's marts as they are at this close (`basis` says which).
+    False when neither has the prior period."""
+    prior = period.previous()
+    con.execute(PRIOR_DDL)
+    insert = f"insert into _close_{PRIOR_PERIOD} select ?, ?, ?, * from ({{}})"
+    snapshots = ("audit.close_snapshot_inventory_rollforward", "audit.close_snapshot_fair_value")
+    closed = None
+    if table_columns(con, "audit.closed_periods") and all(table_columns(con, t) for t in snapshots):
+        closed = con.execute(
+            "select close_id from audit.closed_periods where period = ? and status = 'closed' "
+            "order by version desc limit 1",
+            [prior.name],
+        ).fetchone()
+    if closed is not None:
+        sql = _prior_figures(*snapshots, "close_id = $close_id")
+        con.execute(
+            insert.format(sql.replace("$close_id", "?")),
+            ["closed", closed[0], prior.name, *[closed[0]] * 3],
+        )
+    elif table_columns(con, "marts.inventory_rollforward") and table_columns(
+        con, "marts.fair_value"
+    ):
+        sql = _prior_figures("marts.inventory_rollforward", "marts.fair_value", "period = ?")
+        con.execute(insert.format(sql), ["warehouse", None, prior.name, *[prior.name] * 3])
+    (count,) = con.execute(f"select count(*) from _close_{PRIOR_PERIOD}").fetchone()
+    if not count:
+        con.execute(f"drop table _close_{PRIOR_PERIOD}")
+    return bool(count)
