@@ -8,6 +8,12 @@ whole (`full_fonts`), so neither of WeasyPrint's subsetters (HarfBuzz-Subset whe
 record are still the ones stored at the close (reporting/close/packfiles.py): a renderer update
 may change them, and `report` says so.
 
+Page 1 (reporting/close/pdf_cover.py) says who closed what, with the cut-off blocks, the policy,
+the own and client headline figures, the counts of open breaks and failed checks, and the
+contents; the sections follow in the order `section_parts` gives. Table headers sit in `<thead>`
+(WeasyPrint repeats them on every page), rows never split (`break-inside: avoid`), and a total row
+is never alone at the top of a page (`break-before: avoid`).
+
 The last page is the sign-off block: prepared by (the closer, at the close time), reviewed by and
 approved by, with lines to sign; an approval (reporting/close/approval.py) fills them in a new
 revision of the PDF, stored beside the close's files.
@@ -76,7 +82,10 @@ tr.total td:first-child { white-space: nowrap; }
 p.note { font-style: italic; color: #555; break-before: avoid; page-break-before: avoid; }
 div.cover { page-break-after: always; break-after: page; }
 div.cover div.col { float: left; width: 48%; margin-right: 2%; }
-table.kv th { width: 38mm; } td.hash { font-size: 6pt; } tr.flagged td { background: #fbe3d6; }
+div.cover div.full { clear: both; } div.cover div.full + div.col { clear: left; }
+table.kv th { width: 38mm; } td.hash { font-size: 6.5pt; }
+table.cutoff td { white-space: nowrap; } table.cutoff td.flag { white-space: normal; }
+tr.flagged td { background: #fbe3d6; }
 td.flag { color: #a00000; font-weight: bold; } ol.toc { margin: 0; padding-left: 5mm; }
 ol.toc a { color: #111; text-decoration: none; }
 div.signoff { page-break-before: always; } table.signoff td { height: 12mm; min-width: 60mm;

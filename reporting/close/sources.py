@@ -2,9 +2,11 @@
 
 Each source is a mart (used when the warehouse has it, with whatever columns it has beyond the
 DESIGN.md contract) or an audit / raw table the cover needs (cut-off blocks, policy notes,
-source files, check status, prior-period adjustments). `collect_sources` materialises every
-available source into a temporary table `_close_<name>` on the caller's connection, so the
-snapshot stores and hashes exactly what it read.
+source files, check status, prior-period adjustments, the wallet and account registers).
+`collect_sources` materialises every available source into a temporary table `_close_<name>`
+on the caller's connection, so the snapshot stores and hashes exactly what it read; the prior
+period's figures (`prior_period`) come from the prior period's close when it is closed, else
+from the marts.
 """
 
 from __future__ import annotations
