@@ -12,9 +12,10 @@ from collections import defaultdict
 from decimal import Decimal
 from html import escape
 
-from reporting.close.tables import READING_PLACES, Column, PackTable, exact_text, rounded
+from reporting.close.tables import ALL, READING_PLACES, Column, PackTable, exact_text, rounded
 
 MAX_ROWS = 40  # the default cap; the workbook and CSV files carry every row
+WIDE_COLUMNS = 9  # a table with more columns is set in a smaller type to fit the page
 NUMERIC = frozenset({"token", "usd", "price", "bps", "ratio", "int", "raw"})
 # the columns the summary shows of the wide tables (the workbook and CSV files have them all);
 # a table not named here (the journal, the register, ...) shows every column it has
@@ -121,6 +122,14 @@ def more_rows_note(shown: int, total: int) -> str:
     )
 
 
+def _has_values(table: PackTable, column: str, ownership: object) -> bool:
+    """Whether a total has anything to add: a column without values (client holdings are not
+    measured at cost) totals to blank, not to 0."""
+    i = [c.name for c in table.columns].index(column)
+    rows = table.rows if ownership is ALL else table.rows_of(ownership)
+    return any(r[i] is not None for r in rows)
+
+
 def html_table(
     table: PackTable, limit: int | None = MAX_ROWS, *, columns: list[str] | None = None
 ) -> str:
@@ -142,16 +151,20 @@ def html_table(
         body.append(
             "<tr>" + "".join(f"<td{k}>{fmt(v, c.kind)}</td>" for v, c, k in cells) + "</tr>"
         )
+    # the total's label spans the leading columns that have no total
+    names = [c.name for c in table.columns]
+    span = next((i for i, n in enumerate(names) if n in table.totals), len(names))
     for label, ownership in table.total_groups() if table.totals else []:
-        cells = []  # own and client holdings totalled apart, never added together
-        for column, k in zip(table.columns, cls, strict=True):
-            total = column.name in table.totals
+        # own and client holdings totalled apart, never added together
+        cells = [f'<td colspan="{span}">{escape(label)}</td>'] if span else []
+        for column, k in list(zip(table.columns, cls, strict=True))[span:]:
+            total = column.name in table.totals and _has_values(table, column.name, ownership)
             value = table.total(column.name, ownership) if total else None
             cells.append(f"<td{k}>{fmt(value, column.kind)}</td>")
-        cells[0] = f"<td>{escape(label)}</td>" if cells[0] == "<td></td>" else cells[0]
         body.append('<tr class="total">' + "".join(cells) + "</tr>")
+    wide = " wide" if len(table.columns) > WIDE_COLUMNS else ""
     return (
-        f'<table class="data"><thead><tr>{head}</tr></thead>'
+        f'<table class="data{wide}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
         f"{more_rows_note(len(shown), len(table.rows))}{note}"
     )

@@ -78,7 +78,7 @@ th, td { border-bottom: 0.5pt solid #bbb; padding: 0.8mm 1.2mm; text-align: left
 th { background: #dde4ee; } td.n, th.n { text-align: right; }
 tr.total { break-before: avoid; page-break-before: avoid; }
 tr.total td { font-weight: bold; border-top: 1pt solid #333; }
-tr.total td:first-child { white-space: nowrap; }
+table.data.wide { font-size: 6pt; } table.data.wide th, table.data.wide td { padding: 0.6mm 0.8mm; }
 p.note { font-style: italic; color: #555; break-before: avoid; page-break-before: avoid; }
 div.cover { page-break-after: always; break-after: page; }
 div.cover div.col { float: left; width: 48%; margin-right: 2%; }
@@ -87,7 +87,9 @@ table.kv th { width: 38mm; } td.hash { font-size: 6.5pt; }
 table.cutoff td { white-space: nowrap; } table.cutoff td.flag { white-space: normal; }
 tr.flagged td { background: #fbe3d6; }
 td.flag { color: #a00000; font-weight: bold; } ol.toc { margin: 0; padding-left: 5mm; }
-ol.toc a { color: #111; text-decoration: none; }
+ol.toc { columns: 2; column-gap: 4mm; } ol.toc a { color: #111; text-decoration: none; }
+div.cover h3 { margin: 2mm 0 1mm; } div.cover th, div.cover td { padding: 0.5mm 1.2mm; }
+table.headline th, table.kv th { white-space: nowrap; }
 div.signoff { page-break-before: always; } table.signoff td { height: 12mm; min-width: 60mm;
   vertical-align: bottom; } table.signoff td.line { border-bottom: 0.8pt solid #111; }
 """.replace("$FONT", FONT_FAMILY)
@@ -214,6 +216,7 @@ def reconciliation_part(pack: Pack) -> str:
         ["difference", "explained_in_transit", "unexplained_difference"],
         "Reconciliation",
     )
+    summary.totals = []  # differences of different comparisons do not add up to anything
     return (
         "<h3>Comparisons at the period end, by comparison and status</h3>"
         + html_table(summary, None)

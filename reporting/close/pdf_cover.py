@@ -223,9 +223,9 @@ def cover_html(pack: Pack, contents: list[tuple[str, str]]) -> str:
     return (
         '<div class="cover">'
         f"<h1>USD1 close pack {escape(pack.period.name)}</h1>"
-        f'<div class="col"><table class="kv">{ident}</table></div>'
-        f'<div class="col"><h3>Headline figures</h3>{headline_html(pack)}'
+        f'<div class="col"><table class="kv">{ident}</table>'
         f'<h3>Status</h3><table class="kv">{status}</table></div>'
+        f'<div class="col"><h3>Headline figures</h3>{headline_html(pack)}</div>'
         f'<div class="full"><h3>Cut-off block per network</h3>{cutoff_html(pack)}</div>'
         f'<div class="col"><h3>Measurement policy</h3>{policy}</div>'
         f'<div class="col"><h3>Contents</h3><ol class="toc">{toc}</ol>'

@@ -38,6 +38,14 @@ def _balances(tables: dict[str, Table], end: date) -> dict[tuple[str, str], Deci
     return out
 
 
+def _account_label(account: dict) -> str:
+    """An account is known by its id; the provider's own id of it follows when it differs."""
+    external = account.get("external_id")
+    if external and str(external) != account["account_id"]:
+        return f"{account['account_id']} (provider id {external})"
+    return account["account_id"]
+
+
 def wallet_register(tables: dict[str, Table], end: date) -> PackTable:
     """One row per registered location, ordered by entity, network, type and address."""
     table = PackTable(
@@ -76,7 +84,7 @@ def wallet_register(tables: dict[str, Table], end: date) -> PackTable:
                 a.get("network"),
                 a["account_kind"],
                 location,
-                a.get("external_id") or a["account_id"],
+                _account_label(a),
                 a.get("purpose"),
                 a.get("provider"),
                 a["ownership"],

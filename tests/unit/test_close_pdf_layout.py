@@ -165,6 +165,12 @@ def test_wallet_register_and_prior_period_from_the_warehouse(october):
         "operating",
     )
     assert hot["balance"] == Decimal("105.749999")
+    vault = dict(zip([c.name for c in register.columns], by_address["vault-7"], strict=True))
+    assert (vault["location_type"], vault["label"], vault["custody_provider"]) == (
+        "custodian",
+        "vault-7 (provider id FB-7)",
+        "fireblocks",
+    )
     comparison = next(t for t in pack.sections if t.key == "comparison")
     assert "from the warehouse's data at this close (2026-09 was not closed)" in comparison.note
     row = next(r for r in comparison.rows if r[1] == "operating" and r[2].startswith("all"))
@@ -276,3 +282,18 @@ def test_charts_have_axis_titles_with_units(october):
         assert titles == [x_title, y_title]
         rotated = [t for t in root.iter(f"{SVG}text") if "rotate(-90" in (t.get("transform") or "")]
         assert [t.text for t in rotated] == [y_title]
+
+
+def test_totals_are_blank_where_a_group_has_no_values_and_labels_span_the_text_columns():
+    table = PackTable(
+        "fair_value",
+        "Fair value",
+        [Column("entity", "text"), Column("ownership", "text"), Column("cost_basis_usd", "usd")],
+        [["acme", "operating", Decimal("10.004")], ["acme", "client", None]],
+        totals=["cost_basis_usd"],
+    )
+    html = html_table(table, None, columns=["entity", "ownership", "cost_basis_usd"])
+    own = _row(html, "Total own (operating)")
+    client = _row(html, "Total client (safeguarded, off balance sheet)")
+    assert '<td colspan="2">Total own (operating)</td>' in own and ">10.00<" in own
+    assert client.endswith('<td class="n"></td>')  # not 0.00: client holdings have no cost
