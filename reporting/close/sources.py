@@ -200,17 +200,27 @@ PRIOR_DDL = (
 )
 
 
-def _prior_figures(rollforward: str, fair_value: str, where: str) -> str:
-    """The prior period's figures in one long shape: closing units per entity, ownership and
-    location type (roll-forward), units and fair value per entity and ownership."""
-    return (
-        f"select entity, ownership, location_type, 'closing_balance' as measure, "
-        f"sum(closing_balance) as value from {rollforward} where {where} group by all "
-        f"union all select entity, ownership, 'all', 'units', sum(units) "
-        f"from {fair_value} where {where} group by all "
-        f"union all select entity, ownership, 'all', 'fair_value_usd', sum(fair_value_usd) "
-        f"from {fair_value} where {where} group by all"
-    )
+def _prior_figures(rollforward: str | None, fair_value: str | None) -> str | None:
+    """The prior period's figures in one long shape (each part filtered by one `?`): closing
+    units per entity, ownership and location type (roll-forward), units and fair value per
+    entity and ownership; None when neither table exists."""
+    parts = []
+    if rollforward:
+        parts.append(
+            "select entity, ownership, location_type, 'closing_balance' as measure, "
+            f"sum(closing_balance) as value from {rollforward} where $key = ? group by all"
+        )
+    if fair_value:
+        parts += [
+            f"select entity, ownership, 'all', '{measure}', sum({measure}) "
+            f"from {fair_value} where $key = ? group by all"
+            for measure in ("units", "fair_value_usd")
+        ]
+    return " union all ".join(parts) or None
+
+
+def _existing(con: duckdb.DuckDBPyConnection, *tables: str) -> list[str | None]:
+    return [t if table_columns(con, t) else None for t in tables]
 
 
 def collect_prior_period(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
@@ -220,26 +230,28 @@ def collect_prior_period(con: duckdb.DuckDBPyConnection, period: Period) -> bool
     False when neither has the prior period."""
     prior = period.previous()
     con.execute(PRIOR_DDL)
-    insert = f"insert into _close_{PRIOR_PERIOD} select ?, ?, ?, * from ({{}})"
-    snapshots = ("audit.close_snapshot_inventory_rollforward", "audit.close_snapshot_fair_value")
     closed = None
-    if table_columns(con, "audit.closed_periods") and all(table_columns(con, t) for t in snapshots):
+    if table_columns(con, "audit.closed_periods"):
         closed = con.execute(
             "select close_id from audit.closed_periods where period = ? and status = 'closed' "
             "order by version desc limit 1",
             [prior.name],
         ).fetchone()
     if closed is not None:
-        sql = _prior_figures(*snapshots, "close_id = $close_id")
-        con.execute(
-            insert.format(sql.replace("$close_id", "?")),
-            ["closed", closed[0], prior.name, *[closed[0]] * 3],
+        tables = _existing(
+            con, "audit.close_snapshot_inventory_rollforward", "audit.close_snapshot_fair_value"
         )
-    elif table_columns(con, "marts.inventory_rollforward") and table_columns(
-        con, "marts.fair_value"
-    ):
-        sql = _prior_figures("marts.inventory_rollforward", "marts.fair_value", "period = ?")
-        con.execute(insert.format(sql), ["warehouse", None, prior.name, *[prior.name] * 3])
+        basis, close_id, key, value = "closed", closed[0], "close_id", closed[0]
+    else:
+        tables = _existing(con, "marts.inventory_rollforward", "marts.fair_value")
+        basis, close_id, key, value = "warehouse", None, "period", prior.name
+    sql = _prior_figures(*tables)
+    if sql is not None:
+        con.execute(
+            f"insert into _close_{PRIOR_PERIOD} select ?, ?, ?, * from "
+            f"({sql.replace('$key', key)})",
+            [basis, close_id, prior.name, *[value] * sql.count("?")],
+        )
     (count,) = con.execute(f"select count(*) from _close_{PRIOR_PERIOD}").fetchone()
     if not count:
         con.execute(f"drop table _close_{PRIOR_PERIOD}")
