@@ -2,9 +2,11 @@
 
 Each source is a mart (used when the warehouse has it, with whatever columns it has beyond the
 DESIGN.md contract) or an audit / raw table the cover needs (cut-off blocks, policy notes,
-source files, check status, prior-period adjustments). `collect_sources` materialises every
-available source into a temporary table `_close_<name>` on the caller's connection, so the
-snapshot stores and hashes exactly what it read.
+source files, check status, prior-period adjustments, the wallet and account registers).
+`collect_sources` materialises every available source into a temporary table `_close_<name>`
+on the caller's connection, so the snapshot stores and hashes exactly what it read; the prior
+period's figures (`prior_period`) come from the prior period's close when it is closed, else
+from the marts.
 """
 
 from __future__ import annotations
@@ -163,6 +165,16 @@ def _entities(period: Period, columns: set[str]) -> tuple[str, list]:
     return "select entity, entity_name from raw.registry_entities", []
 
 
+def _wallets(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The wallet register as configured at the close (the PDF's register of locations)."""
+    return "select * from raw.registry_wallets", []
+
+
+def _accounts(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The custodian and exchange accounts of the registry (ledger accounts hold no tokens)."""
+    return "select * from raw.registry_accounts where account_kind <> 'ledger'", []
+
+
 SOURCES: tuple[Source, ...] = (
     Source("inventory_rollforward", "marts.inventory_rollforward", "Roll-forward"),
     Source("inventory_daily", "marts.inventory_daily", "Daily inventory", _days),
@@ -201,6 +213,8 @@ SOURCES: tuple[Source, ...] = (
         "Chart of accounts",
         _chart_of_accounts,
     ),
+    Source("wallets", "raw.registry_wallets", "Wallet register", _wallets),
+    Source("accounts", "raw.registry_accounts", "Account register", _accounts),
 )
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
 
@@ -239,4 +253,72 @@ def collect_sources(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]
         sql, params = query
         con.execute(f"create temp table _close_{source.name} as {sql}", params)
         present.append(source.name)
+    if collect_prior_period(con, period):
+        present.append(PRIOR_PERIOD)
     return present
+
+
+PRIOR_PERIOD = "prior_period"
+PRIOR_DDL = (
+    f"create or replace temp table _close_{PRIOR_PERIOD} (basis varchar, source_close_id "
+    "varchar, period varchar, entity varchar, ownership varchar, location_type varchar, "
+    "measure varchar, value decimal(38, 18))"
+)
+
+
+def _prior_figures(rollforward: str | None, fair_value: str | None) -> str | None:
+    """The prior period's figures in one long shape (each part filtered by one `?`): closing
+    units per entity, ownership and location type (roll-forward), units and fair value per
+    entity and ownership; None when neither table exists."""
+    parts = []
+    if rollforward:
+        parts.append(
+            "select entity, ownership, location_type, 'closing_balance' as measure, "
+            f"sum(closing_balance) as value from {rollforward} where $key = ? group by all"
+        )
+    if fair_value:
+        parts += [
+            f"select entity, ownership, 'all', '{measure}', sum({measure}) "
+            f"from {fair_value} where $key = ? group by all"
+            for measure in ("units", "fair_value_usd")
+        ]
+    return " union all ".join(parts) or None
+
+
+def _existing(con: duckdb.DuckDBPyConnection, *tables: str) -> list[str | None]:
+    return [t if table_columns(con, t) else None for t in tables]
+
+
+def collect_prior_period(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
+    """The prior period's figures for the period-over-period comparison, into temp table
+    _close_prior_period: from the prior period's close (its stored snapshot) when it is
+    closed, else from the warehouse's marts as they are at this close (`basis` says which).
+    False when neither has the prior period."""
+    prior = period.previous()
+    con.execute(PRIOR_DDL)
+    closed = None
+    if table_columns(con, "audit.closed_periods"):
+        closed = con.execute(
+            "select close_id from audit.closed_periods where period = ? and status = 'closed' "
+            "order by version desc limit 1",
+            [prior.name],
+        ).fetchone()
+    if closed is not None:
+        tables = _existing(
+            con, "audit.close_snapshot_inventory_rollforward", "audit.close_snapshot_fair_value"
+        )
+        basis, close_id, key, value = "closed", closed[0], "close_id", closed[0]
+    else:
+        tables = _existing(con, "marts.inventory_rollforward", "marts.fair_value")
+        basis, close_id, key, value = "warehouse", None, "period", prior.name
+    sql = _prior_figures(*tables)
+    if sql is not None:
+        con.execute(
+            f"insert into _close_{PRIOR_PERIOD} select ?, ?, ?, * from "
+            f"({sql.replace('$key', key)})",
+            [basis, close_id, prior.name, *[value] * sql.count("?")],
+        )
+    (count,) = con.execute(f"select count(*) from _close_{PRIOR_PERIOD}").fetchone()
+    if not count:
+        con.execute(f"drop table _close_{PRIOR_PERIOD}")
+    return bool(count)

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from collections import defaultdict
 from contextlib import ExitStack
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -143,17 +144,64 @@ def test_workbook_totals_tie_to_the_marts(demo):
     assert _ties(_totals(workbook, "Positions", "balance"), positions, 10_000)
 
 
+# the PDF's sections after page 1, in their order (reporting/close/pdf.py section_parts)
+PDF_SECTIONS = (
+    "Roll-forward in token units and USD",
+    "Positions by location and the wallet register",
+    "Client-asset coverage",
+    "Fair value with price, price source and price time",
+    "Reconciliation and open breaks",
+    "Journal entries",
+    "Period-over-period comparison: 2026-10 against 2026-09",
+    "Failed and warning checks",
+    "Prior-period adjustments",
+    "Source files and their hashes",
+    "Notes on the figures",
+    "Sign-off",
+)
+
+
 def test_pdf_renders_to_png_pages(demo, tmp_path):
-    _, _, pack, _ = demo
+    _, config, pack, _ = demo
+    pdf = pack / "usd1-close-2026-10.pdf"
     result = subprocess.run(
-        ["pdftoppm", "-r", "50", "-png", str(pack / "usd1-close-2026-10.pdf"), str(tmp_path / "p")],
+        ["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "p")],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
     assert result.returncode == 0 and result.stderr == "", result.stderr
-    assert len(list(tmp_path.glob("p-*.png"))) >= 2
+    pngs = sorted(tmp_path.glob("p-*.png"))
+    assert len(pngs) >= 2
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")
+    assert len(pages) - 1 == len(pngs)  # one PNG per page
+    cover = pages[0]
+    for expected in ("Headline figures", "Cut-off block per network", "Measurement policy"):
+        assert expected in cover, expected
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        snapshot = load_snapshot(con, "2026-10-v1")
+    finally:
+        con.close()
+    cutoffs = snapshot["cutoff_blocks"].dicts()
+    assert {c["network"] for c in cutoffs} == {n.name for n in config.networks}
+    for cutoff in cutoffs:  # number, hash and block time of every network on page 1
+        line = next(x for x in cover.splitlines() if cutoff["block_hash"] in x)
+        assert f" {cutoff['block_number']} " in line.replace(",", "")
+        assert f"{cutoff['block_time'].astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" in line
+    rest = "\f".join(pages[1:])
+    found = [rest.find(title) for title in PDF_SECTIONS]
+    assert all(i >= 0 for i in found), dict(zip(PDF_SECTIONS, found, strict=True))
+    assert found == sorted(found)  # every section, in the auditor's order
+    checks = snapshot["checks"].dicts()
+    passed = sum(1 for c in checks if c["status"] == "passed")
+    assert f"{passed} of {len(checks)} checks passed (not listed)" in rest
+    assert "Wallet register" in rest and "Total own (operating)" in rest
 
 
 def test_late_file_for_the_closed_month_is_an_adjustment_of_the_next(demo):

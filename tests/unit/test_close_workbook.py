@@ -130,6 +130,9 @@ def test_workbook_has_the_cover_and_every_section(closed):
         "Client assets",
         "Journal",
         "Adjustments",
+        "Roll-forward USD",
+        "Wallet register",
+        "Period comparison",
     ]
     cover = [v for row in book["Cover"].iter_rows(values_only=True) for v in row if v]
     for expected in (
