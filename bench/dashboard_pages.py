@@ -133,7 +133,7 @@ def render_pages(data_dir: Path, runs: int, pages: list[str]) -> dict[str, Any]:
             elif page == DRILLDOWN_BREAK:
                 at.run()
                 at.sidebar.radio(key="page").set_value(DRILLDOWN).run()
-                mode = at.radio(key="drill-mode").set_value("A break")
+                mode = at.radio(key="drill").set_value("break")
                 figures[page]["cold"].append(_timed(mode.run))
             else:
                 at.run()

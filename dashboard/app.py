@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
+from dashboard.status import render_status_bar
 from dashboard.views import (
     close,
     drilldown,
@@ -22,8 +23,15 @@ from dashboard.views import (
     risk,
     valuation,
 )
-from dashboard.views.common import Filters, sidebar_filters
+from dashboard.views.common import (
+    Filters,
+    begin_url_state,
+    end_url_state,
+    sidebar_filters,
+    url_state,
+)
 
+# page name (as shown and in the URL's `page=`) -> render(snapshot, filters); add a page here
 PAGES = {
     "Overview": overview.render,
     "Locations": locations.render,
@@ -49,28 +57,36 @@ def data_dir() -> Path:
 
 def main() -> None:
     st.set_page_config(page_title="USD1 inventory", layout="wide")
+    begin_url_state()
+    try:
+        _run()
+    finally:
+        end_url_state()
+
+
+def _run() -> None:
     snapshot = Snapshot(data_dir())
-    status = snapshot.status()
     st.sidebar.title("USD1 inventory")
-    asked = st.query_params.get("page")  # a link to a page (the drill-down's)
-    page = st.sidebar.radio(
-        "Page", list(PAGES), index=list(PAGES).index(asked) if asked in PAGES else 0, key="page"
-    )
-    if not status.exists:
+    pages = list(PAGES)
+    url_state("page", pages, pages[0])
+    page = st.sidebar.radio("Page", pages, key="page")
+    if not snapshot.status().exists:
         st.error(
             f"No published snapshot yet at {snapshot.path}. The pipeline publishes one after "
             "every green build: run `usd1inv run --config …` (or `make demo`)."
         )
-        st.stop()
+        return
+    filters: Filters = sidebar_filters(snapshot)
+    status = snapshot.status()
     published = status.published_at.strftime("%Y-%m-%d %H:%M UTC")
+    st.sidebar.caption(f"Snapshot published {published} (run {str(status.run_id)[:8]})")
+    render_status_bar(snapshot)
     if status.is_stale:
         hours = int(status.age.total_seconds() // 3600)
         st.warning(
             f"Stale data: the snapshot was published at {published}, {hours} hours ago. "
             "The figures below are as of that run."
         )
-    st.sidebar.caption(f"Snapshot published {published} (run {str(status.run_id)[:8]})")
-    filters: Filters = sidebar_filters(snapshot)
     st.header(page)
     PAGES[page](snapshot, filters)
 

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import csv_bytes, formatted, highlighted
+from dashboard.views.common import csv_bytes, dataframe
 
 PAGE_SIZE = 100
 
@@ -51,9 +51,7 @@ def show_paged(
     )
     if total > page_size:
         st.caption(f"Rows {offset + 1:,} to {offset + rows.height:,} of {total:,}")
-    st.dataframe(
-        highlighted(formatted(rows), *(highlight or (None,))), hide_index=True, width="stretch"
-    )
+    dataframe(rows, highlight)
     st.download_button(
         f"Download {name} (CSV)",
         data=lambda: csv_of(snapshot, sql, params, order_by),

@@ -22,13 +22,18 @@ from orchestration.pipeline import PipelineOutcome, run_pipeline
 log = logging.getLogger(__name__)
 
 
-def run_demo(config_path: str | Path) -> PipelineOutcome:
-    """Start anvil, play the scenario, run the pipeline over the scenario's days, stop anvil."""
+def run_demo(config_path: str | Path, keep_nodes: ExitStack | None = None) -> PipelineOutcome:
+    """Start anvil, play the scenario, run the pipeline over the scenario's days, stop anvil.
+
+    With `keep_nodes`, the nodes are entered into that stack instead and stay up (their URLs
+    in the environment variables the config names) until the caller closes it: a test then
+    reads the demo's chain afterwards (`usd1inv verify`)."""
     config = load_config(config_path)
     with ExitStack() as stack:
+        owner = keep_nodes if keep_nodes is not None else stack
         # one local node per configured network, each with its own chain id
         nodes = {
-            n.name: stack.enter_context(
+            n.name: owner.enter_context(
                 AnvilNode(chain_id=n.chain_id, timestamp=genesis_timestamp(config))
             )
             for n in config.networks

@@ -25,11 +25,15 @@ from pydantic import (
     model_validator,
 )
 
+from ingestion.access_config import AccessConfig
+from ingestion.chart_of_accounts import ChartOfAccounts
 from ingestion.contract_locations import ContractLocation, check_contract_locations
 from ingestion.counterparties import Counterparty, check_counterparties
 from ingestion.files.config import FilesConfig
+from ingestion.liquidity import LiquidityConfig
 from ingestion.quality_config import QualityConfig
 from ingestion.reconciliation_config import ReconciliationConfig
+from ingestion.retention import RetentionConfig
 from ingestion.risk_config import RiskConfig
 from ingestion.valuation import ValuationConfig
 
@@ -160,6 +164,10 @@ class Config(_Strict):
     contract_locations: list[ContractLocation] = []  # locked in a contract (contract_locations.py)
     counterparties: list[Counterparty] = []  # known external addresses (counterparties.py)
     risk: RiskConfig = RiskConfig()  # limits, withdrawal shock, health (ingestion/risk_config.py)
+    access: AccessConfig = AccessConfig()  # roles of the users (ingestion/access_config.py)
+    liquidity: LiquidityConfig = LiquidityConfig()  # horizons to cash (ingestion/liquidity.py)
+    retention: RetentionConfig = RetentionConfig()  # terms of files, personal data (retention.py)
+    chart_of_accounts: ChartOfAccounts = ChartOfAccounts()  # journal (chart_of_accounts.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -219,6 +227,7 @@ class Config(_Strict):
             self.contract_locations, [(w.network, w.address) for w in self.wallets]
         )
         check_counterparties(self.counterparties, self.network_names, self.own_addresses)
+        self.chart_of_accounts.check_references([e.id for e in self.entities])
         return self
 
     # ---- derived paths -------------------------------------------------------------------

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import duckdb
 
+from ingestion.chart_of_accounts import load_chart_of_accounts
 from ingestion.config import Config
 from ingestion.contract_locations import load_contract_locations
 from ingestion.counterparties import load_counterparties
+from ingestion.liquidity import load_liquidity_config
 from ingestion.reconciliation_config import load_reconciliation_config
 from ingestion.risk_config import load_risk_config
 
@@ -48,6 +50,8 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         comparisons = load_reconciliation_config(con, config)  # `reconciliation:`
         contracts = load_contract_locations(con, config)  # `contract_locations:`
         counterparties = load_counterparties(con, config)  # `counterparties:`
+        liquidity = load_liquidity_config(con, config)  # `liquidity:`
+        accounts = load_chart_of_accounts(con, config)  # `chart_of_accounts:`
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -60,4 +64,6 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         "reconciliation_comparisons": comparisons,
         "contract_locations": contracts,
         "counterparties": counterparties,
+        **liquidity,
+        "chart_of_accounts": accounts,
     }

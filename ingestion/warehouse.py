@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.files.schema import init_file_tables
+from ingestion.liquidity import DDL as LIQUIDITY_DDL
 from ingestion.reconciliation_config import init_reconciliation_tables
 from ingestion.risk_config import DDL as RISK_DDL
 
@@ -195,6 +196,7 @@ def init_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     init_file_tables(con)  # custodian/exchange/ledger/price files (ingestion/files/schema.py)
     init_reconciliation_tables(con)  # reconciliation settings, audit.expectation_failures
     con.execute(RISK_DDL)  # raw.registry_* of `risk:` (ingestion/risk_config.py)
+    con.execute(LIQUIDITY_DDL)  # calendar, schedule, horizons of `liquidity:` (liquidity.py)
 
 
 @contextmanager

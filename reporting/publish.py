@@ -41,6 +41,7 @@ AUDIT_TABLES = (
     "files",
     "close_events",
     "period_adjustments",
+    "actions",
 )
 
 

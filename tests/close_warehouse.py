@@ -114,6 +114,19 @@ select * from (values
 
 create table raw.registry_entities as select 'acme' as entity, 'Acme Pay Inc.' as entity_name;
 
+create table raw.registry_wallets as
+select * from (values
+  ('ethereum', '{HOT}', 'acme', 'Hot wallet 1', 'hot', 'self', 'operating')
+) t(network, address, entity, label, purpose, custody_provider, ownership);
+
+create table raw.registry_accounts as
+select * from (values
+  ('{VAULT}', 'custodian', 'fireblocks', 'FB-7', 'acme', 'operating', 'ethereum', 'treasury',
+   null, '{VAULT}'),
+  ('client-liabilities', 'ledger', null, null, 'acme', 'client', null, null, null, null)
+) t(account_id, account_kind, provider, external_id, entity, ownership, network, purpose,
+    address, location_id);
+
 create table audit.files as
 select * from (values
   ('fireblocks', 'custodian', 'vault_20261101.json', 'f00dcafe', 'loaded', 3::bigint, 0::bigint,

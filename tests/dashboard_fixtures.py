@@ -68,9 +68,60 @@ ROWS = [
 ]
 
 
-def build_published(folder: Path, finance: bool = True) -> Path:
+# what the status bar must show (issue #18): an open break past its SLA, a file quarantined
+# after the last close (2026-10-05), and the last build's checks with a failure and a warning
+PROBLEMS = (
+    """
+    insert into marts.reconciliation_breaks by name
+    select 'exchange_vs_ledger' as comparison, 'beta' as entity, 'bsc' as network,
+        'exchange' as location_type, 'kraken-1' as location_id, 'Kraken 1' as location_label,
+        5::decimal(38, 18) as difference, 5::decimal(38, 18) as unexplained_difference,
+        timestamptz '2026-10-20 04:00:00+00' as break_opened_at,
+        date '2026-10-20' as break_opened_date, 11 as break_age_days, true as is_overdue,
+        0 as in_transit_item_count, 0::decimal(38, 18) as in_transit_total,
+        '' as in_transit_items, 'Kraken shows 5 more than the ledger since 2026-10-20.'
+        as description, 'open' as status, null as owner, true as is_open,
+        date '2026-10-20' as opened_date, 11 as age_days, '8-30' as age_bucket,
+        'overdue' as sla_status
+    """,
+    """
+    create table audit.files as
+    select sha, path, name as file_name, 100::bigint as size_bytes,
+        loaded::timestamptz as dropped_at, 'custodian' as source, 'custodian' as kind,
+        'canonical_csv' as adapter, status, loaded::timestamptz as loaded_at, message
+    from (values
+        ('a1', 'landing/custodian/2026-10-31.csv', '2026-10-31.csv', 'loaded',
+         '2026-10-31 06:00:00+00', null),
+        ('b2', 'landing/custodian/2026-11-01.csv', '2026-11-01.csv', 'quarantined',
+         '2026-11-01 06:00:00+00', 'row 3: amount is not a number'),
+        ('c3', 'landing/custodian/2026-09-15.csv', '2026-09-15.csv', 'quarantined',
+         '2026-09-16 06:00:00+00', 'before the last close')
+    ) as t(sha, path, name, status, loaded, message)
+    """,
+    """
+    create table audit.expectation_failures as
+    select run as run_id, checked::timestamptz as checked_at, suite, 'marts.' || tbl as table_name,
+        expectation, description, severity, 1::bigint as unexpected_count,
+        null as sample_json, null as keys_json, null as values_json
+    from (values
+        ('run-1', '2026-10-31 07:00:00+00', 'rollforward', 'inventory_rollforward',
+         'identity', 'opening + flows = closing', 'error'),
+        ('run-2', '2026-11-01 07:00:00+00', 'integrity', 'inventory_daily', 'unique_key',
+         'one row per day and location', 'error'),
+        ('run-2', '2026-11-01 07:00:00+00', 'source_freshness', 'inventory_daily',
+         'custodian_fresh', 'custodian statement within 36 days', 'warn'),
+        ('run-2', '2026-11-01 07:00:00+00', 'source_freshness', 'inventory_daily',
+         'custodian_fresh', 'custodian statement within 36 days', 'warn')
+    ) as t(run, checked, suite, tbl, expectation, description, severity)
+    """,
+)
+
+
+def build_published(folder: Path, finance: bool = True, problems: bool = False) -> Path:
     """Write a warehouse with marts.inventory_daily (and the finance marts and close tables
-    unless `finance` is false) and publish it; return the data dir."""
+    unless `finance` is false) and publish it; return the data dir. With `problems`, also an
+    open overdue break, a file quarantined after the last close and a failed check (PROBLEMS);
+    every source is stale against today (the days are in 2026-10)."""
     warehouse = folder / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts; create schema audit")
@@ -95,6 +146,9 @@ def build_published(folder: Path, finance: bool = True) -> Path:
         )
     add_finance_marts(con, finance)
     con.execute(LOAD_LOG)
+    if problems:
+        for sql in PROBLEMS:
+            con.execute(sql)
     con.close()
     data_dir = folder / "data"
     publish_snapshot(warehouse, data_dir, run_id="test-run")

@@ -26,7 +26,9 @@ app = typer.Typer(
 )
 
 CONFIG_OPTION = typer.Option(..., "--config", "-c", help="Path to the usd1inv YAML config.")
-BY_OPTION = typer.Option(None, "--by", help="Who acts (default: the OS user).")
+BY_OPTION = typer.Option(
+    None, "--as", "--by", help="Who acts (checked against access.roles; default: the OS user)."
+)
 BREAK_ARGUMENT = typer.Argument(..., help="The break's id (BRK-…), from `usd1inv breaks list`.")
 
 SHOWN = (
@@ -62,6 +64,9 @@ SHOWN = (
 
 
 def _fail(message: str) -> None:
+    from usd1inv.access import note_failure
+
+    note_failure(message)
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -136,14 +141,19 @@ def show(break_id: str = BREAK_ARGUMENT, config: Path = CONFIG_OPTION) -> None:
 
 
 def _act(config: Path, break_id: str, action: str, by: str | None, **fields) -> None:
+    from usd1inv.access import audited
+
     cfg = _config(config)
-    actor = by or register.default_actor()
-    try:
-        with register.register(cfg, write=True) as con:
-            recorded, row = register.record(con, cfg.tz, break_id, action, actor, **fields)
-    except register.BreakError as exc:
-        _fail(str(exc))
-        return
+    command = f"breaks {action.replace('_', '-')}"
+    with audited(cfg, command, by, {"break_id": break_id, **fields}) as done:
+        try:
+            with register.register(cfg, write=True) as con:
+                recorded, row = register.record(con, cfg.tz, break_id, action, done.actor, **fields)
+        except register.BreakError as exc:
+            _fail(str(exc))
+            return
+        if not recorded:
+            done.message = "no change: nothing recorded"
     verb = "recorded" if recorded else "no change (already so): nothing recorded"
     typer.echo(f"{break_id}: {action.replace('_', '-')} {verb}")
     typer.echo(_line(row))

@@ -4,6 +4,7 @@ usd1inv run --config my.yml --from 2026-10-01 --to 2026-10-31
 usd1inv demo            # local chain + scenario + the same pipeline, on the embedded config
 usd1inv dev --config my.yml   # the Dagster UI on 127.0.0.1, with the runs recorded so far
 usd1inv breaks list --config my.yml   # the break register (assign, note, resolve, write-off)
+usd1inv verify --config my.yml --period 2026-10   # replay a close: snapshot, files, chain
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 import typer
 
 from ingestion.config import ConfigError, load_config
-from usd1inv import breaks_commands, close_commands, onchain_commands
+from usd1inv import breaks_commands, close_commands, onchain_commands, retention_commands
+from usd1inv.access import AS_OPTION
 
 app = typer.Typer(
     add_completion=False,
@@ -43,6 +45,9 @@ def _parse_day(value: str | None, option: str) -> date | None:
 
 
 def _fail(message: str) -> None:
+    from usd1inv.access import note_failure
+
+    note_failure(message)
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -57,29 +62,37 @@ def run(
         None, "--to", help="Last local day (YYYY-MM-DD); default: today in the reporting tz."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Ingest every configured source for the days, build the marts and run the checks.
 
     Runs through Dagster and records them in the instance under the config's data folder.
-    Exits 1 naming the failing step when anything fails.
+    Exits 1 naming the failing step when anything fails. Needs the operator role when the
+    configuration has `access.roles`; recorded in audit.actions.
     """
     from orchestration.pipeline import run_pipeline
+    from usd1inv.access import audited
     from usd1inv.runlog import run_log
     from usd1inv.summary import print_summary
 
     start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")
     try:
-        data_dir = load_config(config).data_dir
-        typer.echo(f"usd1inv run: ingesting, building and checking ({config}) ...")
-        with run_log(data_dir, verbose) as log_path:
-            outcome = run_pipeline(config, start, end)
+        cfg = load_config(config)
     except ConfigError as exc:
         _fail(str(exc))
         return
-    print_summary(outcome)
-    typer.echo(f"Run log   : {log_path}")
-    if not outcome.success:
-        _fail("run failed:\n" + outcome.failure_summary)
+    with audited(cfg, "run", as_user, {"from": from_, "to": to}):
+        try:
+            typer.echo(f"usd1inv run: ingesting, building and checking ({config}) ...")
+            with run_log(cfg.data_dir, verbose) as log_path:
+                outcome = run_pipeline(config, start, end)
+        except ConfigError as exc:
+            _fail(str(exc))
+            return
+        print_summary(outcome)
+        typer.echo(f"Run log   : {log_path}")
+        if not outcome.success:
+            _fail("run failed:\n" + outcome.failure_summary)
 
 
 @app.command()
@@ -158,8 +171,43 @@ app.command("import-transfers")(onchain_commands.import_transfers)
 # period-end close: usd1inv close / usd1inv report (usd1inv/close_commands.py)
 app.command("close")(close_commands.close)
 app.command("report")(close_commands.report)
+
+
+@app.command()
+def verify(
+    period: str = typer.Option(
+        ..., "--period", "-p", help="The closed month (2026-10) or quarter (2026-Q4)."
+    ),
+    config: Path = DevConfigOption,
+) -> None:
+    """Replay a closed period: its stored snapshot against its hashes, every recorded source
+    file (found by sha256 in the landing folders, re-parsed) and balanceOf of every wallet at
+    the pinned cut-off blocks (RPC URLs from the environment). Reads only, rebuilds nothing.
+    Prints a line per check; exits 1 when anything does not match."""
+    from reporting.close.closing import CloseError
+    from reporting.close.periods import PeriodError, parse_period
+    from reporting.close.verify import verify_period
+
+    try:
+        cfg, chosen = load_config(config), parse_period(period)
+        result = verify_period(cfg, chosen)
+    except (ConfigError, PeriodError, CloseError) as exc:
+        _fail(str(exc))
+        return
+    closed = result.close
+    typer.echo(f"{closed.period}: verifying {closed.close_id} (content hash {closed.content_hash})")
+    for finding in result.findings:
+        typer.secho(finding.line(), fg=None if finding.ok else typer.colors.RED)
+    checked, bad = len(result.findings), len(result.mismatches)
+    if bad:
+        _fail(f"{closed.close_id}: {bad} of {checked} checks do not match (MISMATCH lines above)")
+    typer.echo(f"{closed.close_id}: all {checked} checks match")
+
+
 # the break register: usd1inv breaks list|show|assign|note|resolve|write-off (breaks_commands.py)
 app.add_typer(breaks_commands.app, name="breaks")
+# retention: usd1inv retention apply [--dry-run] (usd1inv/retention_commands.py)
+app.add_typer(retention_commands.app, name="retention")
 
 
 @app.command()

@@ -3,7 +3,7 @@
 usd1inv close  --config my.yml --period 2026-10            # run the period, check, close, pack
 usd1inv close  --config my.yml --period 2026-10 --diff     # what moved since the close
 usd1inv close  --config my.yml --period 2026-10 --reopen --reason "late custodian statement"
-usd1inv close  --config my.yml --period 2026-10 --approve --by bob   # sign-off by a 2nd user
+usd1inv close  --config my.yml --period 2026-10 --approve --as bob   # sign-off by a 2nd user
 usd1inv report --config my.yml --period 2026-10            # the stored pack files, same bytes
 """
 
@@ -41,7 +41,11 @@ APPROVE_OPTION = typer.Option(
     help="Approve (sign off) the period's close; the approver must not be who closed it.",
 )
 BY_OPTION = typer.Option(
-    None, "--by", help="The approver's name (default: USD1INV_USER or the OS user)."
+    None,
+    "--as",
+    "--by",
+    help="Who acts: the preparer of a close, the approver with --approve (checked against "
+    "access.roles; default: USD1INV_USER or the OS user).",
 )
 PRIOR_OPTION = typer.Option(
     False,
@@ -52,6 +56,9 @@ VERBOSE_OPTION = typer.Option(False, "--verbose", "-v")
 
 
 def _fail(message: str) -> None:
+    from usd1inv.access import note_failure
+
+    note_failure(message)
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -131,21 +138,20 @@ def close(
     """Close a period: run its days and checks, snapshot its marts with a content hash into
     `audit`, and write its close pack (Excel, CSV, PDF), whose files are stored in `audit` as
     the record. A closed period is never changed: closing again needs --reopen and a --reason;
-    --diff shows what moved since the close; --approve [--by NAME] records the sign-off of
-    another user than the one who closed it. Closing while the previous period is open warns
-    (logged with the close); --require-prior-closed refuses instead."""
-    from orchestration.runlock import hold
-    from reporting.close.render import close_and_render
+    --diff shows what moved since the close; --approve [--as NAME] records the sign-off of
+    another user than the one who closed it. With `access.roles` configured, closing needs
+    the preparer role, --reopen admin, --approve approver; each is recorded in
+    audit.actions. Closing while the previous period is open warns (logged with the close);
+    --require-prior-closed refuses instead."""
     from reporting.close.render import diff as period_diff
-    from reporting.publish import read_snapshot_info
+    from usd1inv.access import audited, caller
 
     cfg, chosen = _load(config, period)
-    if by is not None and not approve:
-        _fail("--by names the approver: use it with --approve")
     if approve:
         if reopen or diff:
             _fail("--approve cannot be combined with --reopen or --diff")
-        _approve(cfg, chosen, by)
+        with audited(cfg, "close --approve", by, {"period": chosen.name}):
+            _approve(cfg, chosen, caller(by))
         return
     if diff:
         try:
@@ -157,6 +163,40 @@ def close(
         return
     if reopen and not (reason or "").strip():
         _fail("--reopen needs --reason: say why the closed period is reopened")
+    command = "close --reopen" if reopen else "close"
+    arguments = {"period": chosen.name, "reason": reason, "run": run}
+    with audited(cfg, command, by, arguments):
+        _close(
+            cfg,
+            config,
+            chosen,
+            reopen,
+            reason,
+            run,
+            allow_incomplete,
+            by,
+            require_prior_closed,
+            verbose,
+        )
+
+
+def _close(
+    cfg: Config,
+    config: Path,
+    chosen: Period,
+    reopen: bool,
+    reason: str | None,
+    run: bool,
+    allow_incomplete: bool,
+    by: str | None,
+    require_prior_closed: bool,
+    verbose: bool,
+) -> None:
+    from orchestration.runlock import hold
+    from reporting.close.render import close_and_render
+    from reporting.publish import read_snapshot_info
+    from usd1inv.access import caller
+
     # the run, the close, its pack and the publish under the warehouse's lock: no Dagster run
     # or other usd1inv writes the warehouse meanwhile (re-entrant for the run it makes)
     with hold(cfg.warehouse_path):
@@ -178,6 +218,7 @@ def close(
                 reopen_reason=reason.strip() if reopen and reason else None,
                 allow_incomplete=allow_incomplete,
                 reporting_timezone=cfg.reporting_timezone,
+                actor=caller(by),
             )
         except CloseError as exc:
             _fail(str(exc))

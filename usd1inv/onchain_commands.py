@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ingestion.config import ConfigError, load_config
+from usd1inv.access import AS_OPTION
 
 CONFIG_OPTION = typer.Option(..., "--config", "-c", help="Path to the usd1inv YAML config.")
 NETWORK_OPTION = typer.Option(..., "--network", "-n", help="Configured network name.")
@@ -43,6 +44,9 @@ def _day(value: str, option: str) -> date:
 
 
 def _fail(message: str) -> None:
+    from usd1inv.access import note_failure
+
+    note_failure(message)
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -56,12 +60,36 @@ def backfill(
     chunk_days: int = CHUNK_OPTION,
     build: bool = BUILD_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Load one network's on-chain history day by day through Dagster, with a progress bar.
 
     Runs the same network x day partitions as `usd1inv run`, skipping the ones the Dagster
-    instance already has (unless --force); other networks are not touched.
+    instance already has (unless --force); other networks are not touched. Needs the operator
+    role when `access.roles` is configured; recorded in audit.actions.
     """
+    from usd1inv.access import audited
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    arguments = {"network": network, "from": from_, "to": to, "force": force}
+    with audited(cfg, "onchain backfill", as_user, arguments):
+        _backfill(config, network, from_, to, force, chunk_days, build, verbose)
+
+
+def _backfill(
+    config: Path,
+    network: str,
+    from_: str,
+    to: str,
+    force: bool,
+    chunk_days: int,
+    build: bool,
+    verbose: bool,
+) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -137,14 +165,41 @@ def import_transfers(
     from_node: bool = FROM_NODE_OPTION,
     all_addresses: bool = ALL_ADDRESSES_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    as_user: str | None = AS_OPTION,
 ) -> None:
     """Import token-transfer history from export files into raw.onchain_transfers.
 
     Only the network's configured token is kept (by default only transfers touching a registry
     wallet, as RPC ingestion does). Rows already loaded (same chain id, tx hash, log index)
     are kept as they are, so imported and fetched ranges may overlap. Transfers whose block
-    hash or time cannot be established go to audit.quarantine with the reason.
+    hash or time cannot be established go to audit.quarantine with the reason. Needs the
+    operator role when `access.roles` is configured; recorded in audit.actions.
     """
+    from usd1inv.access import audited
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    arguments = {"network": network, "format": fmt, "files": ", ".join(p.name for p in paths)}
+    with audited(cfg, "onchain import-transfers", as_user, arguments):
+        _import_transfers(
+            paths, config, network, fmt, blocks, transactions, from_node, all_addresses, verbose
+        )
+
+
+def _import_transfers(
+    paths: list[Path],
+    config: Path,
+    network: str,
+    fmt: str,
+    blocks: Path | None,
+    transactions: Path | None,
+    from_node: bool,
+    all_addresses: bool,
+    verbose: bool,
+) -> None:
     from ingestion.onchain.imports import FORMATS, TransferImportError
     from ingestion.onchain.imports import import_transfers as run_import
     from ingestion.onchain.rpc import RpcClient

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.formatting import token_units
+from dashboard.formatting import tokens
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, columns_of, needs, show_table
+from dashboard.views.common import Filters, columns_of, needs, show_table, url_selectbox
 
 ALL = "all"
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
-    period_type = st.selectbox("Period type", [ALL, "month", "quarter"], key="close-type")
+    period_type = url_selectbox("Period type", [ALL, "month", "quarter"], "close-type")
     _periods_in_warehouse(snapshot, filters, period_type)
     _closed_periods(snapshot, period_type)
     _adjustments(snapshot, filters)
@@ -98,7 +98,7 @@ def _adjustments(snapshot: Snapshot, filters: Filters) -> None:
         closed = snapshot.query(
             "select distinct closed_period from audit.period_adjustments order by 1 desc"
         )["closed_period"].to_list()
-        picked = st.selectbox("Closed period adjusted", [ALL, *closed], key="adjusted-period")
+        picked = url_selectbox("Closed period adjusted", [ALL, *closed], "adjusted-period")
         if picked != ALL:
             where += " and closed_period = ?"
             params.append(picked)
@@ -119,6 +119,6 @@ def _adjustments(snapshot: Snapshot, filters: Filters) -> None:
     )
     left, right = st.columns(2)
     left.metric("Adjustments", facts["adjustments"])
-    right.metric("Net adjustment (token units)", token_units(facts["net"] or 0))
+    right.metric("Net adjustment (token units)", tokens(facts["net"] or 0, filters.all_decimals))
     order = "detected_at desc" if "detected_at" in columns else "1 desc"
     show_paged(snapshot, sql, params, order_by=order, name="period_adjustments", key="adjustments")

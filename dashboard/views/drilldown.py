@@ -2,9 +2,10 @@
 counterparty, exchange entries, custodian movements, ledger entries), and a break to its two
 sides and its in-transit candidates.
 
-The choice is made with the selectboxes or read from the query string, so another page (or a
-colleague) can link to it: `?page=Drill-down&location=<id>&network=<net>&day=YYYY-MM-DD`, or
-`?page=Drill-down&break_id=<id>`. The page writes its choice back into the query string.
+The choice is made with the selectboxes, which live in the query string like every filter
+(dashboard/views/common.py url_state), so another page (or a colleague) can link to it:
+`?page=Drill-down&drill=location&place=<network>/<location id>&day=YYYY-MM-DD`, or
+`?page=Drill-down&drill=break&break_id=<id>` (`link()` writes them).
 """
 
 from __future__ import annotations
@@ -17,42 +18,35 @@ import streamlit as st
 from dashboard import drilldown_queries as q
 from dashboard.formatting import token_units
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, columns_of, needs, show_table
+from dashboard.views.common import Filters, columns_of, needs, show_table, url_state
 
 PAGE = "Drill-down"
-LOCATION_MODE, BREAK_MODE = "A location on a day", "A break"
+MODES = {"location": "A location on a day", "break": "A break"}
 
 
-def link(**params: str | date) -> str:
-    """A relative link to this page with its choice in the query string."""
-    values = {k: v.isoformat() if isinstance(v, date) else str(v) for k, v in params.items()}
-    return "?" + urlencode({"page": PAGE, **values})
-
-
-def _param(name: str) -> str | None:
-    value = st.query_params.get(name)
-    return value or None
-
-
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+def link(
+    location: str | None = None,
+    network: str | None = None,
+    day: date | str | None = None,
+    break_id: str | None = None,
+) -> str:
+    """A relative link to this page showing a location on a day, or a break."""
+    if break_id is not None:
+        params = {"page": PAGE, "drill": "break", "break_id": break_id}
+    else:
+        params = {"page": PAGE, "drill": "location", "place": f"{network}/{location}"}
+        if day is not None:
+            params["day"] = day.isoformat() if isinstance(day, date) else day
+    return "?" + urlencode(params)
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
     if not needs(snapshot, q.MOVEMENTS, "The drill-down"):
         return
-    modes = [LOCATION_MODE, BREAK_MODE]
-    mode = st.radio(
-        "Drill into",
-        modes,
-        index=1 if _param("break_id") and not _param("location") else 0,
-        horizontal=True,
-        key="drill-mode",
-    )
-    if mode == LOCATION_MODE:
+    modes = list(MODES)
+    url_state("drill", modes, modes[0])
+    mode = st.radio("Drill into", modes, format_func=MODES.get, horizontal=True, key="drill")
+    if mode == "location":
         _location_day(snapshot, filters)
     else:
         _break(snapshot, filters)
@@ -63,36 +57,24 @@ def _location_day(snapshot: Snapshot, filters: Filters) -> None:
     if places.is_empty():
         st.info("No location in the selection.")
         return
-    rows = list(places.iter_rows(named=True))
-    labels = [f"{r['location_label'] or r['location_id']} ({r['network']})" for r in rows]
-    wanted, wanted_network = _param("location"), _param("network")
-    index = next(
-        (
-            i
-            for i, r in enumerate(rows)
-            if r["location_id"] == wanted and wanted_network in (None, r["network"])
-        ),
-        0,
-    )
-    picked = st.selectbox("Location", labels, index=index, key="drill-location")
-    row = rows[labels.index(picked)]
+    rows = {f"{r['network']}/{r['location_id']}": r for r in places.iter_rows(named=True)}
+    labels = {
+        key: f"{r['location_label'] or r['location_id']} ({r['network']})"
+        for key, r in rows.items()
+    }
+    options = list(rows)
+    url_state("place", options, options[0])
+    chosen = st.selectbox("Location", options, format_func=labels.get, key="place")
+    row, picked = rows[chosen], labels[chosen]
     place = q.Place(row["network"], row["location_id"])
     days = q.days_of(snapshot, place)
     if not days:
         st.info("This location has no inventory day.")
         return
-    wanted_day = _parse_day(_param("day")) or filters.as_of_date
+    url_state("day", days, filters.as_of_date if filters.as_of_date in days else days[0])
     day = st.selectbox(
-        "Day (end of, reporting time zone)",
-        days,
-        index=days.index(wanted_day) if wanted_day in days else 0,
-        format_func=date.isoformat,
-        key="drill-day",
+        "Day (end of, reporting time zone)", days, format_func=date.isoformat, key="day"
     )
-    st.query_params.update(
-        {"location": place.location_id, "network": place.network, "day": day.isoformat()}
-    )
-    st.query_params.pop("break_id", None)
 
     st.subheader(f"Movements of {picked} on {day}")
     st.caption(f"Location id `{place.location_id}`")
@@ -128,19 +110,17 @@ def _break(snapshot: Snapshot, filters: Filters) -> None:
     if register.is_empty():
         st.info("No break in the selection.")
         return
-    rows = list(register.iter_rows(named=True))
-    labels = [
-        f"{r['comparison']} · {r['location_label']} ({r['network']}) · opened "
+    rows = {r["break_id"]: r for r in register.iter_rows(named=True)}
+    labels = {
+        key: f"{r['comparison']} · {r['location_label']} ({r['network']}) · opened "
         f"{r['opened_date']} · {r['status']}"
-        for r in rows
-    ]
-    wanted = _param("break_id")
-    index = next((i for i, r in enumerate(rows) if r["break_id"] == wanted), 0)
-    picked = st.selectbox("Break", labels, index=index, key="drill-break")
-    brk = q.break_row(snapshot, rows[labels.index(picked)]["break_id"])
-    st.query_params.update({"break_id": brk["break_id"]})
-    for name in ("location", "network", "day"):
-        st.query_params.pop(name, None)
+        for key, r in rows.items()
+    }
+    options = list(rows)
+    url_state("break_id", options, options[0])
+    chosen = st.selectbox("Break", options, format_func=labels.get, key="break_id")
+    picked = labels[chosen]
+    brk = q.break_row(snapshot, chosen)
 
     start, end = q.break_window(snapshot, brk)
     left, right = q.side_sources(snapshot, brk)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.snapshot import Snapshot
 from dashboard.views import drilldown
-from dashboard.views.common import Filters, show_table
+from dashboard.views.common import Filters, show_table, url_selectbox
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
@@ -15,9 +15,10 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
         return
     where, params = filters.where()
     df = snapshot.query(
-        "select location_label, location_type, network, location_id, purpose, "
-        "custody_provider as controller, ownership, entity, balance, available, pending_in, "
-        "pending_out, frozen, locked, last_movement_at "
+        # the figures first, then what the location is (the address shortened on screen)
+        "select location_label, network, balance, available, pending_in, pending_out, frozen, "
+        "locked, location_type, location_id, purpose, custody_provider as controller, "
+        "ownership, entity, last_movement_at "
         f"from marts.inventory_daily where {where} order by balance desc, location_label",
         params,
     )
@@ -26,7 +27,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     if df.is_empty():
         return
     labels = [f"{r['location_label']} ({r['network']})" for r in df.iter_rows(named=True)]
-    picked = st.selectbox("History of", labels, key="location")
+    picked = url_selectbox("History of", labels, "location")
     row = df.row(labels.index(picked), named=True)
     to_day = drilldown.link(
         location=row["location_id"], network=row["network"], day=filters.as_of_date

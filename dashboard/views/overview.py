@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import chart_panels
-from dashboard.formatting import token_units, usd
+from dashboard.cards import cards_html, headline
 from dashboard.snapshot import Snapshot
 from dashboard.views.common import Filters, show_table
 
@@ -35,24 +35,10 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     if filters.as_of_date is None:
         st.info("The snapshot holds no inventory days yet.")
         return
-    t = totals(snapshot, filters)
     st.subheader(f"Holdings at the end of {filters.as_of_date}")
-    for pair in (
-        (("Total units", "balance"), ("Available now", "available")),
-        (("Pending in", "pending_in"), ("Pending out", "pending_out")),
-        (("Frozen", "frozen"), ("Locked", "locked")),
-    ):
-        for col, (label, key) in zip(st.columns(2), pair, strict=True):
-            col.metric(label, token_units(t[key]))
-    if snapshot.has_table("marts.fair_value"):
-        value = snapshot.scalar(
-            "select sum(fair_value_usd) from marts.fair_value where period_end_date = "
-            "(select max(period_end_date) from marts.fair_value where period_end_date <= ?)",
-            [filters.as_of_date],
-        )
-        st.metric("USD value (latest period end)", usd(value))
-    else:
-        st.caption("USD value: no prices in this warehouse yet (the fair_value mart).")
+    st.markdown(
+        cards_html(headline(snapshot, filters), filters.all_decimals), unsafe_allow_html=True
+    )
 
     where, params = filters.where()
     for label, column in BREAKDOWNS.items():

@@ -6,11 +6,18 @@ import polars as pl
 import streamlit as st
 
 from dashboard import chart_panels
-from dashboard.formatting import token_units
+from dashboard.formatting import tokens
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
 from dashboard.views import drilldown
-from dashboard.views.common import Filters, columns_of, needs, show_table
+from dashboard.views.common import (
+    Filters,
+    columns_of,
+    needs,
+    show_table,
+    url_multiselect,
+    url_selectbox,
+)
 
 STATUSES = ("matched", "explained", "break")
 # the break register (marts.reconciliation_breaks): statuses and age buckets, open ones first
@@ -25,7 +32,7 @@ def _comparison_filter(snapshot: Snapshot) -> list[str]:
     comparisons = snapshot.query("select distinct comparison from marts.reconciliation order by 1")[
         "comparison"
     ].to_list()
-    return st.multiselect("Comparison", comparisons, default=comparisons, key="recon-comparison")
+    return url_multiselect("Comparison", comparisons, comparisons, "recon-comparison")
 
 
 def _status_counts() -> str:
@@ -43,6 +50,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     where += " and comparison in (select unnest(?))"
     params.append(comparisons)
 
+    _register_headline(snapshot, filters, comparisons)
     st.subheader(f"Comparisons at the end of {filters.as_of_date}")
     summary = snapshot.query(
         f"select comparison, {_status_counts()}, "
@@ -57,9 +65,10 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
         totals = {s: int(summary[s].sum()) for s in STATUSES}
         st.markdown(", ".join(f"{s}: {n}" for s, n in sorted(totals.items()) if n))
         left, right = st.columns(2)
-        left.metric("Breaks", totals["break"])
+        left.metric("Breaks on this day", totals["break"])
         right.metric(
-            "Unexplained in breaks", token_units(sum(summary["unexplained_in_breaks"].to_list()))
+            "Unexplained in this day's breaks",
+            tokens(sum(summary["unexplained_in_breaks"].to_list()), filters.all_decimals),
         )
     show_table(summary, f"reconciliation_summary_{filters.as_of_date}", "recon-summary")
 
@@ -77,6 +86,38 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
 
     _status_over_time(snapshot, filters, comparisons)
     _open_breaks(snapshot, filters, comparisons)
+
+
+def _register_headline(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -> None:
+    """What is open now, from the break register (not the chosen day's comparisons): a day
+    without a break row must not read as "no breaks" while the register holds open ones."""
+    if not snapshot.has_table("marts.reconciliation_breaks"):
+        return
+    columns = columns_of(snapshot, "marts.reconciliation_breaks")
+    where, params = filters.where(date_column=None)
+    if "is_open" in columns or "status" not in columns:  # without either: open ones only
+        is_open, open_params = ("is_open" if "is_open" in columns else "true"), []
+    else:
+        is_open, open_params = "status in (select unnest(?))", [list(OPEN_STATUSES)]
+    age = _first(columns, "age_days", "break_age_days")
+    overdue = "is_overdue" if "is_overdue" in columns else "false"
+    facts = snapshot.query(
+        f"select count(*) as open, max({age}) as oldest, "
+        f"count(*) filter (where {overdue}) as overdue, "
+        "cast(coalesce(sum(abs(unexplained_difference)), 0) as decimal(38, 18)) as unexplained "
+        f"from marts.reconciliation_breaks where {is_open} and {where} "
+        "and comparison in (select unnest(?))",
+        [*open_params, *params, comparisons],
+    ).row(0, named=True)
+    st.subheader("Open breaks now (the register)")
+    cols = st.columns(4)
+    cols[0].metric("Open breaks in the register", facts["open"])
+    cols[1].metric("Oldest open break (days)", "" if facts["oldest"] is None else facts["oldest"])
+    cols[2].metric("Overdue breaks", facts["overdue"])
+    cols[3].metric(
+        "Unexplained in open breaks (register)",
+        tokens(facts["unexplained"], filters.all_decimals),
+    )
 
 
 def _status_over_time(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -> None:
@@ -103,7 +144,7 @@ def _location_history(snapshot: Snapshot, shown: pl.DataFrame, comparisons: list
         return
     places = shown.select("network", "location_id").unique(maintain_order=True)
     labels = [f"{r['location_id']} ({r['network']})" for r in places.iter_rows(named=True)]
-    picked = st.selectbox("Status history of", labels, key="recon-location")
+    picked = url_selectbox("Status history of", labels, "recon-location")
     place = places.row(labels.index(picked), named=True)
     show_paged(
         snapshot,
@@ -175,7 +216,8 @@ def _open_breaks(snapshot: Snapshot, filters: Filters, comparisons: list[str]) -
     cols = st.columns(3)
     cols[0].metric("Open breaks", facts["breaks"])
     cols[1].metric("Oldest break (days)", "" if facts["oldest"] is None else facts["oldest"])
-    cols[2].metric("Unexplained in open breaks", token_units(facts["unexplained"] or 0))
+    unexplained = tokens(facts["unexplained"] or 0, filters.all_decimals)
+    cols[2].metric("Unexplained in open breaks", unexplained)
     chart_panels.breaks_age_chart(snapshot, sql, params, columns)
     order = ", ".join(
         x for x in (f"{age} desc nulls last" if age else "", _first(columns, "location_id")) if x
@@ -202,11 +244,13 @@ def _register_filters(snapshot: Snapshot, table: str, where: str, params: list) 
         f"select distinct coalesce(owner, '{NO_OWNER}') as owner from {table} order by 1"
     )["owner"].to_list()
     left, middle, right = st.columns(3)
-    statuses = left.multiselect(
-        "Status", REGISTER_STATUSES, default=OPEN_STATUSES, key="breaks-status"
+    statuses = url_multiselect(
+        "Status", list(REGISTER_STATUSES), list(OPEN_STATUSES), "breaks-status", left
     )
-    picked_owners = middle.multiselect("Owner", owners, default=owners, key="breaks-owner")
-    buckets = right.multiselect("Age (days)", AGE_BUCKETS, default=AGE_BUCKETS, key="breaks-age")
+    picked_owners = url_multiselect("Owner", owners, owners, "breaks-owner", middle)
+    buckets = url_multiselect(
+        "Age (days)", list(AGE_BUCKETS), list(AGE_BUCKETS), "breaks-age", right
+    )
     where += (
         " and status in (select unnest(?))"
         f" and coalesce(owner, '{NO_OWNER}') in (select unnest(?))"

@@ -9,10 +9,11 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboard import chart_panels
-from dashboard.formatting import percent, token_units
+from dashboard.formatting import percent, tokens
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, columns_of, needs
+from dashboard.status import current_status, health_message, render_status_details
+from dashboard.views.common import Filters, columns_of, needs, url_selectbox
 from dashboard.views.freshness import render_freshness
 
 ALL_DIMENSIONS = "all dimensions"
@@ -23,6 +24,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     _concentration(snapshot, filters)
     _coverage(snapshot, filters)
     _stress_and_health(snapshot, filters)
+    render_status_details(snapshot)
     render_freshness(snapshot, filters)
 
 
@@ -52,7 +54,7 @@ def _concentration(snapshot: Snapshot, filters: Filters) -> None:
     dimensions = snapshot.query(
         "select distinct dimension from marts.concentration where as_of_date = ? order by 1", [day]
     )["dimension"].to_list()
-    picked = st.selectbox("Concentration by", [ALL_DIMENSIONS, *dimensions], key="conc-dim")
+    picked = url_selectbox("Concentration by", [ALL_DIMENSIONS, *dimensions], "conc-dim")
     if picked != ALL_DIMENSIONS:
         where += " and dimension = ?"
         params.append(picked)
@@ -92,10 +94,11 @@ def _coverage(snapshot: Snapshot, filters: Filters) -> None:
         [*params, filters.as_of_date],
     ).row(0, named=True)
     cols = st.columns(4)
-    cols[0].metric("Client holdings", token_units(day["client_holdings"] or 0))
-    cols[1].metric("Client liabilities", token_units(day["client_liabilities"] or 0))
+    every = filters.all_decimals
+    cols[0].metric("Client holdings", tokens(day["client_holdings"] or 0, every))
+    cols[1].metric("Client liabilities", tokens(day["client_liabilities"] or 0, every))
     cols[2].metric("Coverage", _ratio(day["client_holdings"], day["client_liabilities"]))
-    cols[3].metric("Client shortfall", token_units(day["shortfall"] or 0))
+    cols[3].metric("Client shortfall", tokens(day["shortfall"] or 0, every))
     show_paged(
         snapshot,
         f"select * from marts.client_asset_coverage where {where} and as_of_date = ?",
@@ -150,15 +153,17 @@ def _stress_and_health(snapshot: Snapshot, filters: Filters) -> None:
         values = row.row(0, named=True)
         st.caption(f"As of {day}.")
         cols = st.columns(2) + st.columns(2)  # two by two: exact amounts are long
-        cols[0].metric("Available", token_units(values.get("available_total")))
-        cols[1].metric("Withdrawal shock", token_units(values.get("shock_amount")))
+        cols[0].metric("Available", tokens(values.get("available_total"), filters.all_decimals))
+        cols[1].metric("Withdrawal shock", tokens(values.get("shock_amount"), filters.all_decimals))
         cols[2].metric("Stress capacity", percent(values.get("stress_capacity_ratio")))
         cols[3].metric("Stress test", str(values.get("stress_status", "")))
-        status = values.get("health_status")
-        reasons = values.get("health_reasons") or ""
-        if status is not None:
-            show = st.error if str(status).lower() in HEALTH_NOT_OK else st.success
-            show(f"Health: {status}" + (f" ({reasons})" if reasons else ""))
+        ok, text = health_message(
+            values.get("health_status"),
+            values.get("health_reasons") or "",
+            current_status(snapshot),
+            HEALTH_NOT_OK,
+        )
+        (st.success if ok else st.error)(text)
     st.markdown("**Health signals per day**")
     show_paged(
         snapshot,

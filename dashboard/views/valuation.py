@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import chart_panels
-from dashboard.formatting import token_units, usd, usd_price
+from dashboard.formatting import tokens, usd, usd_price
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
-from dashboard.views.common import Filters, columns_of, needs
+from dashboard.views.common import Filters, columns_of, needs, url_selectbox
 
 
 def render(snapshot: Snapshot, filters: Filters) -> None:
@@ -21,7 +21,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     if not period_types:
         st.info("No period end has been valued yet.")
         return
-    period_type = st.selectbox("Period type", period_types, key="valuation-type")
+    period_type = url_selectbox("Period type", period_types, "valuation-type")
     where, params = filters.where(
         date_column=None,
         entity_column="entity" if "entity" in columns else None,
@@ -51,12 +51,19 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     priced = latest["price_usd"] is not None
     source = f" ({latest['price_source']})" if latest["price_source"] else ""
     cols[0].metric("Fair value (USD)", usd(latest["fair_value_usd"]) if priced else "no price")
-    cols[1].metric("Units", token_units(latest["units"]))
+    cols[1].metric("Units", tokens(latest["units"], filters.all_decimals))
     cols[2].metric(f"Price{source}", usd_price(latest["price_usd"]) if priced else "no price")
-    cols[3].metric("Depeg (bps)", token_units(latest["depeg_bps"]) if priced else "no price")
+    cols[3].metric("Depeg (bps)", tokens(latest["depeg_bps"]) if priced else "no price")
+    # the figures first (units, price, value, depeg), then the metadata
+    first = [
+        c
+        for c in ("period_end_date", "units", "price_usd", "fair_value_usd", "depeg_bps")
+        if c in columns
+    ]
+    ordered = ", ".join([*first, *(c for c in columns if c not in first)])
     show_paged(
         snapshot,
-        f"select * from marts.fair_value where {where}",
+        f"select {ordered} from marts.fair_value where {where}",
         params,
         order_by="period_end_date desc, entity, ownership",
         name=f"fair_value_{period_type}",

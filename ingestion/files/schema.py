@@ -206,6 +206,34 @@ create table if not exists audit.files (
 
 
 def init_file_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the file sources' raw and audit tables if they do not exist (idempotent)."""
+    """Create the file sources' raw and audit tables if they do not exist (idempotent), and
+    bring tables of a warehouse created by an earlier version to the declared columns."""
     con.execute(DDL)
+    migrate_raw_columns(con)
     con.execute(VALUATION_DDL)  # raw.valuation_*: written with the registry from `valuation:`
+
+
+def migrate_raw_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A column declared in TABLES but missing from an existing raw table is added (nullable:
+    the rows loaded before it have no value); one declared nullable that an earlier version
+    created `not null` loses the constraint. No full refresh, no reload; returns what changed.
+    A declared `not null` column is never tightened on existing rows."""
+    existing: dict[tuple[str, str], bool] = {
+        (table, column): nullable == "YES"
+        for table, column, nullable in con.execute(
+            "select table_name, column_name, is_nullable from information_schema.columns "
+            "where table_schema = 'raw'"
+        ).fetchall()
+    }
+    changed = []
+    for table, columns in TABLES.items():
+        for name, kind in [*columns, *PROVENANCE]:
+            declared_nullable = "not null" not in kind
+            if (table, name) not in existing:
+                column_type = kind.replace("not null", "").strip()
+                con.execute(f"alter table raw.{table} add column {name} {column_type}")
+                changed.append(f"raw.{table}.{name}: added")
+            elif declared_nullable and not existing[(table, name)]:
+                con.execute(f"alter table raw.{table} alter column {name} drop not null")
+                changed.append(f"raw.{table}.{name}: now nullable")
+    return changed

@@ -1,5 +1,6 @@
 """Static SVG charts for the PDF summary: balance by location type over the period, and
 open breaks by age. Plain SVG text, computed in Decimal: the same snapshot draws the same bytes.
+Every chart names its axes with their units (`axis_titles`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from html import escape
 from reporting.close.snapshot import Table
 
 WIDTH, HEIGHT = Decimal(640), Decimal(260)
-LEFT, RIGHT, TOP, BOTTOM = Decimal(90), Decimal(150), Decimal(20), Decimal(40)
+LEFT, RIGHT, TOP, BOTTOM = Decimal(100), Decimal(150), Decimal(20), Decimal(52)
 COLOURS = ("#1f5f99", "#d9822b", "#3a9a5b", "#a03e6a", "#6c5ba7", "#7f7f7f")
 # the PDF's pinned font family (its @font-face rules name the files: reporting/close/pdf.py)
 FONT_FAMILY = "USD1 Pack Sans"
@@ -29,6 +30,18 @@ def _svg(body: list[str], title: str) -> str:
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT_FAMILY}" font-size="10">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
     )
+
+
+def axis_titles(x_title: str, y_title: str) -> list[str]:
+    """The x axis title under the plot, the y axis title turned along the left edge."""
+    middle_x = LEFT + (WIDTH - LEFT - RIGHT) / 2
+    middle_y = TOP + (HEIGHT - TOP - BOTTOM) / 2
+    return [
+        f'<text class="axis-title" x="{_n(middle_x)}" y="{HEIGHT - 6}" text-anchor="middle" '
+        f'font-weight="bold">{escape(x_title)}</text>',
+        f'<text class="axis-title" x="14" y="{_n(middle_y)}" text-anchor="middle" '
+        f'font-weight="bold" transform="rotate(-90 14 {_n(middle_y)})">{escape(y_title)}</text>',
+    ]
 
 
 def _empty(title: str, text: str) -> str:
@@ -66,8 +79,11 @@ def balance_by_location_type(daily: Table | None) -> str:
             f'<text x="{LEFT - 6}" y="{_n(y(top * fraction) + 3)}" text-anchor="end">'
             f"{_amount_label(top * fraction)}</text>"
         )
-    body.append(f'<text x="{LEFT}" y="{HEIGHT - 12}">{days[0]}</text>')
-    body.append(f'<text x="{LEFT + plot_w}" y="{HEIGHT - 12}" text-anchor="end">{days[-1]}</text>')
+    body.append(f'<text x="{LEFT}" y="{HEIGHT - 26}">{days[0]}</text>')
+    body.append(f'<text x="{LEFT + plot_w}" y="{HEIGHT - 26}" text-anchor="end">{days[-1]}</text>')
+    assets = ", ".join(sorted({str(r.get("asset") or "") for r in daily.dicts()} - {""}))
+    unit = f"token units, {assets}" if assets else "token units"
+    body += axis_titles("Local day (end of day, reporting time zone)", f"Balance ({unit})")
     for i, (kind, values) in enumerate(sorted(series.items())):
         colour = COLOURS[i % len(COLOURS)]
         points = " ".join(
@@ -97,8 +113,12 @@ def breaks_by_age(breaks: list[dict]) -> str:
     slot = plot_w / len(counts)
     body = [
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" '
-        'stroke="#333"/>'
+        'stroke="#333"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#333"/>',
+        f'<text x="{LEFT - 6}" y="{TOP + plot_h + 3}" text-anchor="end">0</text>',
+        f'<text x="{LEFT - 6}" y="{TOP + 3}" text-anchor="end">{top}</text>',
     ]
+    body += axis_titles("Age of the open break (days since it opened)", "Open breaks (count)")
     for i, (label, count) in enumerate(counts):
         height = plot_h * Decimal(count) / Decimal(top)
         x = LEFT + slot * i + slot / 4
@@ -107,6 +127,6 @@ def breaks_by_age(breaks: list[dict]) -> str:
             f'height="{_n(height)}" fill="{COLOURS[0]}"/>'
             f'<text x="{_n(x + slot / 4)}" y="{_n(TOP + plot_h - height - 4)}" '
             f'text-anchor="middle">{count}</text>'
-            f'<text x="{_n(x + slot / 4)}" y="{HEIGHT - 22}" text-anchor="middle">{label}</text>'
+            f'<text x="{_n(x + slot / 4)}" y="{HEIGHT - 34}" text-anchor="middle">{label}</text>'
         )
     return _svg(body, title)

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from reporting.close.erp_exports import write_erp_files
 from reporting.close.pack import Pack
 from reporting.close.tables import PackTable
 from reporting.csv_safety import csv_safe_text
@@ -42,7 +43,8 @@ def _write(path: Path, header: list[str], rows: list[list], kinds: list[str] | N
 
 def write_csvs(pack: Pack, folder: Path) -> list[Path]:
     """cover.csv, one file per cover table and per section (a section that is not available
-    gets no file; the cover says so)."""
+    gets no file; the cover says so), and the journal in the NetSuite, QuickBooks Online and
+    Xero import layouts (reporting/close/erp_exports.py)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "cover.csv"]
@@ -50,6 +52,8 @@ def write_csvs(pack: Pack, folder: Path) -> list[Path]:
     tables: list[PackTable] = [*pack.cover_tables, *pack.sections]
     for table in tables:
         target = folder / f"{table.key}.csv"
+        if table.key == "journal":  # the same entries in the ERPs' import layouts
+            written += write_erp_files(table, pack.period.name, folder)
         if not table.available:
             target.unlink(missing_ok=True)
             continue

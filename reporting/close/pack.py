@@ -14,7 +14,10 @@ from datetime import UTC
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from reporting.close.closing import ClosedPeriod
+from reporting.close.comparison import period_comparison, rollforward_usd
+from reporting.close.journal import journal
 from reporting.close.periods import Period, parse_period
+from reporting.close.register import wallet_register
 from reporting.close.snapshot import Table
 from reporting.close.tables import (
     FAIR_VALUE,
@@ -27,7 +30,6 @@ from reporting.close.tables import (
     ROLLFORWARD_AMOUNTS,
     PackTable,
     from_table,
-    journal,
 )
 
 # what the cover says about the figures (the workbook, the CSV files and the PDF share it)
@@ -183,7 +185,7 @@ def _sections(tables: dict[str, Table], period: Period) -> list[PackTable]:
             tables.get("client_asset_coverage"),
             totals=["client_holdings", "client_liabilities", "shortfall"],
         ),
-        journal(tables, period.name, end),
+        journal(tables, period.name, period.start_date, end),
         from_table(
             "adjustments",
             "Prior-period adjustments (late data for closed periods)",
@@ -191,6 +193,9 @@ def _sections(tables: dict[str, Table], period: Period) -> list[PackTable]:
             totals=["adjustment"],
             sort=["closed_period", "entity", "network", "location_id", "comparison_or_measure"],
         ),
+        rollforward_usd(tables, period),
+        wallet_register(tables, end),
+        period_comparison(tables, period),
     ]
 
 

@@ -8,6 +8,12 @@ whole (`full_fonts`), so neither of WeasyPrint's subsetters (HarfBuzz-Subset whe
 record are still the ones stored at the close (reporting/close/packfiles.py): a renderer update
 may change them, and `report` says so.
 
+Page 1 (reporting/close/pdf_cover.py) says who closed what, with the cut-off blocks, the policy,
+the own and client headline figures, the counts of open breaks and failed checks, and the
+contents; the sections follow in the order `section_parts` gives. Table headers sit in `<thead>`
+(WeasyPrint repeats them on every page), rows never split (`break-inside: avoid`), and a total row
+is never alone at the top of a page (`break-before: avoid`).
+
 The last page is the sign-off block: prepared by (the closer, at the close time), reviewed by and
 approved by, with lines to sign; an approval (reporting/close/approval.py) fills them in a new
 revision of the PDF, stored beside the close's files.
@@ -19,13 +25,14 @@ import base64
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 from reporting.close.charts import FONT_FAMILY, balance_by_location_type, breaks_by_age
+from reporting.close.html_tables import html_table, summarise
 from reporting.close.pack import Pack
-from reporting.close.tables import READING_PLACES, Column, PackTable, exact_text, rounded
+from reporting.close.pdf_cover import COVER_FIELDS, check_counts, cover_html
+from reporting.close.tables import Column, PackTable
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # apt fonts-dejavu-core (make system-deps)
 FONTS = {  # (weight, style) -> file
@@ -62,131 +69,30 @@ CSS = """
   content: counter(page) " / " counter(pages); font-family: '$FONT'; font-size: 8pt; } }
 body { font-family: '$FONT'; font-size: 7pt; color: #111; font-variant-ligatures: none; }
 h1 { font-size: 16pt; margin: 0 0 4mm; } h2 { font-size: 11pt; margin: 6mm 0 2mm; }
+h3 { font-size: 9pt; margin: 3mm 0 1.5mm; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
 table { border-collapse: collapse; margin-bottom: 3mm; }
+thead { display: table-header-group; } tfoot { display: table-footer-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
 th, td { border-bottom: 0.5pt solid #bbb; padding: 0.8mm 1.2mm; text-align: left; }
-th { background: #dde4ee; } td.n, th.n { text-align: right; } tr.total td { font-weight: bold;
-  border-top: 1pt solid #333; } p.note { font-style: italic; color: #555; }
+th { background: #dde4ee; } td.n, th.n { text-align: right; }
+tr.total { break-before: avoid; page-break-before: avoid; }
+tr.total td { font-weight: bold; border-top: 1pt solid #333; }
+table.data.wide { font-size: 6pt; } table.data.wide th, table.data.wide td { padding: 0.6mm 0.8mm; }
+p.note { font-style: italic; color: #555; break-before: avoid; page-break-before: avoid; }
+div.cover { page-break-after: always; break-after: page; }
+div.cover div.col { float: left; width: 48%; margin-right: 2%; }
+div.cover div.full { clear: both; } div.cover div.full + div.col { clear: left; }
+table.kv th { width: 38mm; } td.hash { font-size: 6.5pt; }
+table.cutoff td { white-space: nowrap; } table.cutoff td.flag { white-space: normal; }
+tr.flagged td { background: #fbe3d6; }
+td.flag { color: #a00000; font-weight: bold; } ol.toc { margin: 0; padding-left: 5mm; }
+ol.toc { columns: 2; column-gap: 4mm; } ol.toc a { color: #111; text-decoration: none; }
+div.cover h3 { margin: 2mm 0 1mm; } div.cover th, div.cover td { padding: 0.5mm 1.2mm; }
+table.headline th, table.kv th { white-space: nowrap; }
 div.signoff { page-break-before: always; } table.signoff td { height: 12mm; min-width: 60mm;
   vertical-align: bottom; } table.signoff td.line { border-bottom: 0.8pt solid #111; }
 """.replace("$FONT", FONT_FAMILY)
-MAX_ROWS = 40  # the workbook and CSV files carry every row
-# the columns the summary shows (the workbook and CSV files have them all)
-SUMMARY_COLUMNS = {
-    "fair_value": [
-        "entity",
-        "ownership",
-        "measurement_basis",
-        "units",
-        "price_usd",
-        "price_source",
-        "depeg_bps",
-        "fair_value_usd",
-        "carrying_amount_usd",
-        "unrealized_gain_loss_usd",
-        "realized_gain_loss_usd",
-    ],
-    "breaks": [
-        "break_id",
-        "location_id",
-        "comparison",
-        "unexplained_difference",
-        "status",
-        "owner",
-        "break_age_days",
-    ],
-    "in_transit": ["network", "location_id", "comparison", "difference", "explained_in_transit"],
-    "adjustments": [
-        "closed_period",
-        "network",
-        "location_id",
-        "comparison_or_measure",
-        "closed_value",
-        "live_value",
-        "adjustment",
-    ],
-    "journal": [
-        "journal_id",
-        "entry_date",
-        "account_code",
-        "account_name",
-        "debit_usd",
-        "credit_usd",
-    ],
-    "cutoff_blocks": ["network", "chain_id", "block_date", "block_number", "block_hash"],
-    "checks": ["check_name", "severity", "status", "detail"],
-    "source_files": ["source", "file_name", "status", "sha256"],
-}
-
-
-def fmt(value: object, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "raw":
-        return exact_text(value)
-    if isinstance(value, Decimal):
-        if kind in READING_PLACES:  # rounded for reading, half up (the CSV files are exact)
-            return f"{rounded(value, kind):,f}"
-        return format(value, "f")
-    return escape(str(value))
-
-
-def project(table: PackTable, names: list[str] | None) -> PackTable:
-    """The table with only the named columns (those it has), totals kept where shown."""
-    if not table.available or names is None:
-        return table
-    index = [i for i, c in enumerate(table.columns) if c.name in names]
-    index.sort(key=lambda i: names.index(table.columns[i].name))
-    columns = [table.columns[i] for i in index]
-    rows = [[row[i] for i in index] for row in table.rows]
-    totals = [t for t in table.totals if t in {c.name for c in columns}]
-    return PackTable(table.key, table.title, columns, rows, totals, table.note)
-
-
-def _html_table(table: PackTable, limit: int = MAX_ROWS) -> str:
-    table = project(table, SUMMARY_COLUMNS.get(table.key))
-    if not table.available or not table.rows:
-        return f'<p class="note">{escape(table.note or "none")}</p>'
-    numeric = {"token", "usd", "price", "bps", "ratio", "int", "raw"}
-    cls = [' class="n"' if c.kind in numeric else "" for c in table.columns]
-    head = "".join(
-        f"<th{k}>{escape(c.name.replace('_', ' '))}</th>"
-        for c, k in zip(table.columns, cls, strict=True)
-    )
-    body = []
-    for row in table.rows[:limit]:
-        cells = zip(row, table.columns, cls, strict=True)
-        body.append(
-            "<tr>" + "".join(f"<td{k}>{fmt(v, c.kind)}</td>" for v, c, k in cells) + "</tr>"
-        )
-    for label, ownership in table.total_groups() if table.totals and table.rows else []:
-        cells = []  # own and client holdings totalled apart, never added together
-        for column, k in zip(table.columns, cls, strict=True):
-            total = column.name in table.totals
-            value = table.total(column.name, ownership) if total else None
-            cells.append(f"<td{k}>{fmt(value, column.kind)}</td>")
-        cells[0] = f"<td>{escape(label)}</td>" if cells[0] == "<td></td>" else cells[0]
-        body.append('<tr class="total">' + "".join(cells) + "</tr>")
-    more = len(table.rows) - limit
-    note = f'<p class="note">{more} more rows in the workbook and CSV files</p>' if more > 0 else ""
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>{note}"
-
-
-def summarise(table: PackTable, by: list[str], measures: list[str], title: str) -> PackTable:
-    """Sum the measures of a section per group (exact Decimal sums)."""
-    if not table.available:
-        return PackTable(table.key, title, note=table.note)
-    names = [c.name for c in table.columns]
-    kinds = dict(zip(names, (c.kind for c in table.columns), strict=True))
-    by = [b for b in by if b in names]
-    measures = [m for m in measures if m in names]
-    groups: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(measures))
-    for row in table.rows:
-        key = tuple(row[names.index(b)] for b in by)
-        for i, m in enumerate(measures):
-            groups[key][i] += row[names.index(m)] or Decimal(0)
-    columns = [Column(b, "text") for b in by] + [Column(m, kinds[m]) for m in measures]
-    rows = [list(k) + v for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))]
-    return PackTable(table.key, title, columns, rows, measures)
 
 
 def _img(svg: str) -> str:
@@ -234,64 +140,169 @@ def signoff_html(pack: Pack, approval: Approval | None) -> str:
         for role, name, when in rows
     )
     return (
-        '<div class="signoff"><h2>Sign-off</h2>'
+        '<div class="signoff"><h2 id="signoff">Sign-off</h2>'
         '<table class="signoff"><tr><th></th><th>name</th><th>date and time</th>'
         f"<th>signature</th></tr>{body}</table>"
         f'<p class="note">{note}</p></div>'
     )
 
 
+# caps of the long listings (each capped table says how many rows the workbook has beyond it)
+POSITION_ROWS = 100
+REGISTER_ROWS = 200
+JOURNAL_ROWS = 300
+LISTING_ROWS = 40
+
+
+def _sections(pack: Pack) -> dict[str, PackTable]:
+    return {t.key: t for t in pack.sections}
+
+
+def _cover_table(pack: Pack, key: str) -> PackTable:
+    return next((t for t in pack.cover_tables if t.key == key), PackTable(key, key))
+
+
+def _count_by(table: PackTable, by: list[str], measures: list[str], title: str) -> PackTable:
+    """`summarise` with the number of rows of each group first."""
+    summary = summarise(table, by, measures, title)
+    if not summary.available:
+        return summary
+    names = [c.name for c in table.columns]
+    counts: dict[tuple, int] = defaultdict(int)
+    for row in table.rows:
+        counts[tuple(row[names.index(b)] for b in by if b in names)] += 1
+    width = len([b for b in by if b in names])
+    columns = [*summary.columns[:width], Column("rows", "int"), *summary.columns[width:]]
+    rows = [[*r[:width], counts[tuple(r[:width])], *r[width:]] for r in summary.rows]
+    return PackTable(summary.key, title, columns, rows, summary.totals, summary.note)
+
+
+def rollforward_part(pack: Pack) -> str:
+    sections = _sections(pack)
+    units = sections["rollforward"]
+    measures = [c.name for c in units.columns if c.name in units.totals]
+    return (
+        "<h3>Balance by location type over the period</h3>"
+        + _img(balance_by_location_type(pack.tables.get("inventory_daily")))
+        + "<h3>In token units, by ownership and location type</h3>"
+        + html_table(
+            summarise(units, ["ownership", "location_type"], measures, "Roll-forward"), None
+        )
+        + '<p class="note">Per location in the workbook\'s Roll-forward sheet; '
+        "unexplained_change (a statement that moved without movements) is never folded into a "
+        "flow.</p><h3>In USD, by entity and ownership</h3>"
+        + html_table(sections["rollforward_usd"], None)
+    )
+
+
+def positions_part(pack: Pack) -> str:
+    sections = _sections(pack)
+    return (
+        f"<h3>{escape(sections['positions'].title)}</h3>"
+        + html_table(sections["positions"], POSITION_ROWS)
+        + f"<h3>{escape(sections['wallet_register'].title)}</h3>"
+        + html_table(sections["wallet_register"], REGISTER_ROWS)
+    )
+
+
+def reconciliation_part(pack: Pack) -> str:
+    sections = _sections(pack)
+    breaks = sections["breaks"]
+    names = [c.name for c in breaks.columns]
+    ages = [dict(zip(names, r, strict=True)) for r in breaks.rows]
+    summary = _count_by(
+        sections["reconciliation"],
+        ["comparison", "status"],
+        ["difference", "explained_in_transit", "unexplained_difference"],
+        "Reconciliation",
+    )
+    summary.totals = []  # differences of different comparisons do not add up to anything
+    return (
+        "<h3>Comparisons at the period end, by comparison and status</h3>"
+        + html_table(summary, None)
+        + f"<h3>Every open break ({len(breaks.rows)}), with its owner, status and age</h3>"
+        + _img(breaks_by_age(ages))
+        + html_table(breaks, None)
+        + "<h3>In-transit items</h3>"
+        + html_table(sections["in_transit"], LISTING_ROWS)
+    )
+
+
+def checks_part(pack: Pack) -> str:
+    """Failed and warning checks listed; the passed ones only counted."""
+    checks = _cover_table(pack, "checks")
+    counts = check_counts(pack)
+    if not checks.available:
+        return f'<p class="note">{escape(checks.note or "no checks recorded")}</p>'
+    status = [c.name for c in checks.columns].index("status")
+    listed = PackTable(
+        checks.key,
+        checks.title,
+        checks.columns,
+        [r for r in checks.rows if r[status] != "passed"],
+        note="" if counts["failed"] + counts["warnings"] else "no failed or warning check",
+    )
+    return (
+        f'<p class="passed">{counts["passed"]} of {counts["total"]} checks passed (not listed); '
+        f"{counts['failed']} failed (blocking) and {counts['warnings']} warnings listed here.</p>"
+        + html_table(listed, None)
+    )
+
+
+def section_parts(pack: Pack) -> list[tuple[str, str, str]]:
+    """(anchor id, title, html) of every section after page 1, in the order of the pack."""
+    sections = _sections(pack)
+    comparison = sections["comparison"]
+    return [
+        ("rollforward", "Roll-forward in token units and USD", rollforward_part(pack)),
+        ("positions", "Positions by location and the wallet register", positions_part(pack)),
+        ("client-assets", "Client-asset coverage", html_table(sections["client_assets"], None)),
+        (
+            "fair-value",
+            "Fair value with price, price source and price time",
+            html_table(sections["fair_value"], None),
+        ),
+        ("reconciliation", "Reconciliation and open breaks", reconciliation_part(pack)),
+        ("journal", "Journal entries", html_table(sections["journal"], JOURNAL_ROWS)),
+        (
+            "comparison",
+            comparison.title,
+            html_table(comparison, None),
+        ),
+        ("checks", "Failed and warning checks", checks_part(pack)),
+        (
+            "adjustments",
+            "Prior-period adjustments",
+            html_table(sections["adjustments"], LISTING_ROWS),
+        ),
+        (
+            "source-files",
+            "Source files and their hashes",
+            html_table(_cover_table(pack, "source_files"), LISTING_ROWS),
+        ),
+        ("notes", "Notes on the figures", _notes(pack)),
+        ("signoff", "Sign-off", ""),
+    ]
+
+
+def _notes(pack: Pack) -> str:
+    body = "".join(
+        f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
+        for k, v in pack.cover
+        if k not in COVER_FIELDS
+    )
+    return f'<table class="kv">{body}</table>'
+
+
 def summary_html(pack: Pack, approval: Approval | None = None) -> str:
-    sections = {t.key: t for t in pack.sections}
     created = pack.closed.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cover = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pack.cover)
-    missing = ", ".join(t.title for t in pack.sections if not t.available) or "none"
-    breaks = [
-        dict(zip([c.name for c in sections["breaks"].columns], r, strict=True))
-        for r in sections["breaks"].rows
-    ]
-    parts = [
-        f"<h1>USD1 close pack {escape(pack.period.name)}</h1>",
-        f"<table>{cover}<tr><th>Not available</th><td>{escape(missing)}</td></tr></table>",
-        "<h2>Balance by location type over the period</h2>",
-        _img(balance_by_location_type(pack.tables.get("inventory_daily"))),
-        "<h2>Roll-forward by ownership and location type</h2>",
-        _html_table(
-            summarise(
-                sections["rollforward"],
-                ["ownership", "location_type"],
-                [
-                    c.name
-                    for c in sections["rollforward"].columns
-                    if c.name in sections["rollforward"].totals
-                ],
-                "Roll-forward",
-            )
-        ),
-        "<h2>Positions by ownership, location type and network</h2>",
-        _html_table(
-            summarise(
-                sections["positions"],
-                ["ownership", "location_type", "network"],
-                sections["positions"].totals,
-                "Positions",
-            )
-        ),
-        "<h2>Fair value</h2>",
-        _html_table(sections["fair_value"]),
-        "<h2>Reconciliation breaks</h2>",
-        _img(breaks_by_age(breaks)),
-        _html_table(sections["breaks"]),
-        "<h2>In-transit items</h2>",
-        _html_table(sections["in_transit"]),
-        "<h2>Prior-period adjustments</h2>",
-        _html_table(sections["adjustments"]),
-        "<h2>Journal entries</h2>",
-        _html_table(sections["journal"]),
-    ]
-    for table in pack.cover_tables:
-        parts += [f"<h2>{escape(table.title)}</h2>", _html_table(table)]
-    parts.append(signoff_html(pack, approval))
+    parts = section_parts(pack)
+    body = [cover_html(pack, [(anchor, title) for anchor, title, _ in parts])]
+    for anchor, title, html in parts:
+        if anchor == "signoff":
+            body.append(signoff_html(pack, approval))
+            continue
+        body.append(f'<h2 id="{anchor}">{escape(title)}</h2>{html}')
     modified = (approval.approved_at if approval else pack.closed.closed_at).astimezone(UTC)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -300,7 +311,7 @@ def summary_html(pack: Pack, approval: Approval | None = None) -> str:
         '<meta name="generator" content="usd1inv">'
         f'<meta name="dcterms.created" content="{created}">'
         f'<meta name="dcterms.modified" content="{modified:%Y-%m-%dT%H:%M:%SZ}">'
-        f"<style>{font_faces()}{CSS}</style></head><body>{''.join(parts)}</body></html>"
+        f"<style>{font_faces()}{CSS}</style></head><body>{''.join(body)}</body></html>"
     )
 
 

@@ -188,14 +188,27 @@ class SnapshotError(RuntimeError):
     """A stored snapshot does not read back as it was closed."""
 
 
-def load_snapshot(con: duckdb.DuckDBPyConnection, close_id: str) -> dict[str, Table]:
-    """The tables a close stored, with the columns it stored, each checked against its hash."""
-    tables = {}
+@dataclass(frozen=True)
+class StoredTable:
+    """A snapshot table as read back, with the row count and sha256 recorded at the close."""
+
+    table: Table
+    row_count: int
+    sha256: str
+
+    @property
+    def intact(self) -> bool:
+        return len(self.table.rows) == self.row_count and table_hash(self.table) == self.sha256
+
+
+def read_stored_tables(con: duckdb.DuckDBPyConnection, close_id: str) -> list[StoredTable]:
+    """The tables a close stored, with the columns it stored, not yet checked."""
     stored = con.execute(
         "select source, columns_json, row_count, content_hash from audit.close_snapshot_tables "
         "where close_id = ? order by source",
         [close_id],
     ).fetchall()
+    found = []
     for name, columns_json, row_count, expected in stored:
         columns = tuple((c, t) for c, t in json.loads(columns_json))
         select = ", ".join(f'"{c}"' for c, _ in columns)
@@ -203,11 +216,20 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, close_id: str) -> dict[str, Ta
             f"select {select} from audit.close_snapshot_{name} where close_id = ? order by all",
             [close_id],
         ).fetchall()
-        table = Table(name, columns, tuple(rows))
-        if len(rows) != row_count or table_hash(table) != expected:
+        found.append(StoredTable(Table(name, columns, tuple(rows)), row_count, expected))
+    return found
+
+
+def load_snapshot(con: duckdb.DuckDBPyConnection, close_id: str) -> dict[str, Table]:
+    """The tables a close stored, with the columns it stored, each checked against its hash."""
+    tables = {}
+    for stored in read_stored_tables(con, close_id):
+        table = stored.table
+        if not stored.intact:
             raise SnapshotError(
-                f"audit.close_snapshot_{name}: close {close_id} no longer matches its content "
-                f"hash ({len(rows)} rows, {row_count} stored): the snapshot was altered"
+                f"audit.close_snapshot_{table.name}: close {close_id} no longer matches its "
+                f"content hash ({len(table.rows)} rows, {stored.row_count} stored): the "
+                "snapshot was altered"
             )
-        tables[name] = table
+        tables[table.name] = table
     return tables

@@ -2,9 +2,11 @@
 
 Each source is a mart (used when the warehouse has it, with whatever columns it has beyond the
 DESIGN.md contract) or an audit / raw table the cover needs (cut-off blocks, policy notes,
-source files, check status, prior-period adjustments). `collect_sources` materialises every
-available source into a temporary table `_close_<name>` on the caller's connection, so the
-snapshot stores and hashes exactly what it read.
+source files, check status, prior-period adjustments, the wallet and account registers).
+`collect_sources` materialises every available source into a temporary table `_close_<name>`
+on the caller's connection, so the snapshot stores and hashes exactly what it read; the prior
+period's figures (`prior_period`) come from the prior period's close when it is closed, else
+from the marts.
 """
 
 from __future__ import annotations
@@ -111,8 +113,66 @@ def _adjustments(period: Period, columns: set[str]) -> tuple[str, list]:
     )
 
 
+def _cost_events(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The cost pool's events dated in the period (the movements that reach the general
+    ledger: acquisitions, disposals, conversions), each with the wallet movement it comes from
+    (mint, burn, internal, external; its network, transaction and counterparty, what the
+    counterparty allow-list calls it, and the entity's own custodian or exchange account when
+    the counterparty is one): the journal's source rows."""
+    return (
+        "select events.entity, events.asset, events.event_sequence, events.event_at, "
+        "events.event_date, events.event_kind, events.quantity, events.cost_usd, "
+        "events.proceeds_usd, events.event_source, events.event_ref, "
+        "events.average_cost_per_unit, events.cost_of_units_sold_usd, "
+        "events.realized_gain_loss_usd, events.cost_method, movements.movement_type, "
+        "movements.network, movements.tx_hash, movements.log_index, movements.address, "
+        "movements.counterparty_address, counterparties.counterparty_name, "
+        "counterparties.counterparty_kind, own_accounts.account_id as own_account_id "
+        "from intermediate.int_valuation__cost_basis as events "
+        "left join intermediate.int_inventory__wallet_movements as movements "
+        "on events.event_source = 'wallet' and events.event_ref = movements.network || ':' "
+        "|| movements.tx_hash || ':' || cast(movements.log_index as varchar) || ':' "
+        "|| movements.direction and movements.is_final "
+        "left join raw.registry_counterparties as counterparties "
+        "on movements.network = counterparties.network "
+        "and movements.counterparty_address = counterparties.address "
+        "left join raw.registry_accounts as own_accounts "
+        "on movements.counterparty_address = lower(own_accounts.address) "
+        "and events.entity = own_accounts.entity and own_accounts.ownership = 'operating' "
+        "where events.event_date between ? and ?",
+        [period.start_date, period.end_date],
+    )
+
+
+def _issuer_ledger_entries(period: Period, columns: set[str]) -> tuple[str, list]:
+    """Mints and burns the internal ledger books on the entity's own accounts in the period
+    (the issuer minting into a custody vault): issuer purchases and redemptions the wallet
+    events do not see."""
+    return (
+        "select entry_id, entity, account_id, entry_type, asset, amount, posted_at, "
+        "posted_date, network, tx_hash from staging.stg_ledger__entries "
+        "where owner_type = 'operating' and entry_type in ('mint', 'burn') "
+        "and posted_date between ? and ?",
+        [period.start_date, period.end_date],
+    )
+
+
+def _chart_of_accounts(period: Period, columns: set[str]) -> tuple[str, list]:
+    return "select * from raw.registry_chart_of_accounts", []
+
+
 def _entities(period: Period, columns: set[str]) -> tuple[str, list]:
     return "select entity, entity_name from raw.registry_entities", []
+
+
+def _wallets(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The wallet register as configured at the close (the PDF's register of locations)."""
+    return "select * from raw.registry_wallets", []
+
+
+def _accounts(period: Period, columns: set[str]) -> tuple[str, list]:
+    """The custodian and exchange accounts of the registry (ledger accounts hold no tokens)."""
+    return "select * from raw.registry_accounts where account_kind <> 'ledger'", []
 
 
 SOURCES: tuple[Source, ...] = (
@@ -135,6 +195,26 @@ SOURCES: tuple[Source, ...] = (
     Source("source_files", "audit.files", "Source files", _files),
     Source("adjustments", "audit.period_adjustments", "Prior-period adjustments", _adjustments),
     Source("entities", "raw.registry_entities", "Entities", _entities),
+    Source(
+        "cost_events",
+        "intermediate.int_valuation__cost_basis",
+        "Cost pool events (the journal's source rows)",
+        _cost_events,
+    ),
+    Source(
+        "issuer_ledger_entries",
+        "staging.stg_ledger__entries",
+        "Ledger mints and burns on own accounts",
+        _issuer_ledger_entries,
+    ),
+    Source(
+        "chart_of_accounts",
+        "raw.registry_chart_of_accounts",
+        "Chart of accounts",
+        _chart_of_accounts,
+    ),
+    Source("wallets", "raw.registry_wallets", "Wallet register", _wallets),
+    Source("accounts", "raw.registry_accounts", "Account register", _accounts),
 )
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
 
@@ -173,4 +253,72 @@ def collect_sources(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]
         sql, params = query
         con.execute(f"create temp table _close_{source.name} as {sql}", params)
         present.append(source.name)
+    if collect_prior_period(con, period):
+        present.append(PRIOR_PERIOD)
     return present
+
+
+PRIOR_PERIOD = "prior_period"
+PRIOR_DDL = (
+    f"create or replace temp table _close_{PRIOR_PERIOD} (basis varchar, source_close_id "
+    "varchar, period varchar, entity varchar, ownership varchar, location_type varchar, "
+    "measure varchar, value decimal(38, 18))"
+)
+
+
+def _prior_figures(rollforward: str | None, fair_value: str | None) -> str | None:
+    """The prior period's figures in one long shape (each part filtered by one `?`): closing
+    units per entity, ownership and location type (roll-forward), units and fair value per
+    entity and ownership; None when neither table exists."""
+    parts = []
+    if rollforward:
+        parts.append(
+            "select entity, ownership, location_type, 'closing_balance' as measure, "
+            f"sum(closing_balance) as value from {rollforward} where $key = ? group by all"
+        )
+    if fair_value:
+        parts += [
+            f"select entity, ownership, 'all', '{measure}', sum({measure}) "
+            f"from {fair_value} where $key = ? group by all"
+            for measure in ("units", "fair_value_usd")
+        ]
+    return " union all ".join(parts) or None
+
+
+def _existing(con: duckdb.DuckDBPyConnection, *tables: str) -> list[str | None]:
+    return [t if table_columns(con, t) else None for t in tables]
+
+
+def collect_prior_period(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
+    """The prior period's figures for the period-over-period comparison, into temp table
+    _close_prior_period: from the prior period's close (its stored snapshot) when it is
+    closed, else from the warehouse's marts as they are at this close (`basis` says which).
+    False when neither has the prior period."""
+    prior = period.previous()
+    con.execute(PRIOR_DDL)
+    closed = None
+    if table_columns(con, "audit.closed_periods"):
+        closed = con.execute(
+            "select close_id from audit.closed_periods where period = ? and status = 'closed' "
+            "order by version desc limit 1",
+            [prior.name],
+        ).fetchone()
+    if closed is not None:
+        tables = _existing(
+            con, "audit.close_snapshot_inventory_rollforward", "audit.close_snapshot_fair_value"
+        )
+        basis, close_id, key, value = "closed", closed[0], "close_id", closed[0]
+    else:
+        tables = _existing(con, "marts.inventory_rollforward", "marts.fair_value")
+        basis, close_id, key, value = "warehouse", None, "period", prior.name
+    sql = _prior_figures(*tables)
+    if sql is not None:
+        con.execute(
+            f"insert into _close_{PRIOR_PERIOD} select ?, ?, ?, * from "
+            f"({sql.replace('$key', key)})",
+            [basis, close_id, prior.name, *[value] * sql.count("?")],
+        )
+    (count,) = con.execute(f"select count(*) from _close_{PRIOR_PERIOD}").fetchone()
+    if not count:
+        con.execute(f"drop table _close_{PRIOR_PERIOD}")
+    return bool(count)

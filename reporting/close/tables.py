@@ -107,14 +107,6 @@ RECONCILIATION = [
 ]
 RECONCILIATION_TOTALS = ["difference", "explained_in_transit", "unexplained_difference"]
 
-# chart of accounts of the journal (an ERP maps these codes on import)
-ACCOUNTS = {
-    "asset": ("1200", "Digital assets - stablecoins at cost"),
-    "fv_adjustment": ("1250", "Digital assets - fair value adjustment"),
-    "realized": ("7000", "Realised gain / loss on digital assets"),
-    "unrealized": ("7100", "Unrealised gain / loss on digital assets (fair value)"),
-}
-
 
 @dataclass(frozen=True)
 class Column:
@@ -244,86 +236,3 @@ def from_table(
 def _sort_key(value: object) -> tuple:
     """Nulls last; values of one column compare as themselves (numbers as numbers)."""
     return (value is None, "" if value is None else value)
-
-
-def journal(tables: dict[str, Table], period_name: str, end: date) -> PackTable:
-    """Journal entries for the period's fair-value and realised-gain movements (operating
-    holdings measured into the operator's books), balanced debit / credit lines."""
-    columns = [
-        Column("journal_id", "text"),
-        Column("entry_date", "date"),
-        Column("entity", "text"),
-        Column("line", "int"),
-        Column("account_code", "text"),
-        Column("account_name", "text"),
-        Column("description", "text"),
-        Column("debit_usd", "usd"),
-        Column("credit_usd", "usd"),
-        Column("currency", "text"),
-    ]
-    table = PackTable("journal", "Journal entries", columns, totals=["debit_usd", "credit_usd"])
-    if "fair_value" not in tables:
-        table.note = "not available: no fair_value mart at the close"
-        return table
-    prior = {
-        (r["entity"], r["ownership"], r["asset"]): r
-        for r in tables.get("fair_value_prior", Table("", (), ())).dicts()
-    }
-    rows = sorted(tables["fair_value"].dicts(), key=lambda r: (r["entity"], r["asset"]))
-    for row in rows:
-        if row["ownership"] != "operating" or row.get("is_measured") is False:
-            continue
-        entity, asset = row["entity"], row["asset"]
-        if row.get("measurement_basis") == "fair_value":
-            before = prior.get((entity, row["ownership"], asset), {})
-            previous = (
-                before.get("unrealized_gain_loss_usd")
-                if before.get("measurement_basis") == "fair_value"
-                else None
-            )
-            movement = _cents(row.get("unrealized_gain_loss_usd")) - _cents(previous)
-            _entry(
-                table,
-                f"FV-{period_name}-{entity}-{asset}",
-                end,
-                entity,
-                movement,
-                gain=("fv_adjustment", "unrealized"),
-                text=f"Fair value remeasurement of {asset} for {period_name}",
-            )
-        _entry(
-            table,
-            f"RG-{period_name}-{entity}-{asset}",
-            end,
-            entity,
-            _cents(row.get("realized_gain_loss_usd")),
-            gain=("asset", "realized"),
-            text=f"Realised gain / loss on {asset} disposals in {period_name}",
-        )
-    if not table.rows:
-        table.note = "no fair-value or realised-gain movement in this period"
-    return table
-
-
-def _cents(value: object) -> Decimal:
-    return Decimal(0) if value is None else Decimal(value).quantize(CENT, ROUND_HALF_UP)
-
-
-def _entry(
-    table: PackTable,
-    jid: str,
-    day: date,
-    entity: str,
-    amount: Decimal,
-    *,
-    gain: tuple[str, str],
-    text: str,
-) -> None:
-    """Two lines: a gain debits the balance-sheet account, a loss the P&L account."""
-    if amount == 0:
-        return
-    debit, credit = gain if amount > 0 else (gain[1], gain[0])
-    value = abs(amount)
-    for line, (account, dr, cr) in enumerate(((debit, value, None), (credit, None, value)), 1):
-        code, name = ACCOUNTS[account]
-        table.rows.append([jid, day, entity, line, code, name, text, dr, cr, "USD"])

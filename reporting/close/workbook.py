@@ -51,6 +51,9 @@ SHEET_NAMES = {
     "client_assets": "Client assets",
     "journal": "Journal",
     "adjustments": "Adjustments",
+    "rollforward_usd": "Roll-forward USD",
+    "wallet_register": "Wallet register",
+    "comparison": "Period comparison",
 }
 HEADER_ROW = 3  # title, note, blank, then the header
 

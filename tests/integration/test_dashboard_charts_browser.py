@@ -21,6 +21,7 @@ import pytest
 
 from dashboard import charts
 from dashboard.server import streamlit_command
+from dashboard.views.drilldown import link
 from demo.anvil import free_port
 from tests.dashboard_drilldown_fixtures import TX_IN, TX_OUT, A, build_published_with_movements
 from tests.integration.test_dashboard_browser import CHROMEDRIVER, CHROMIUM, _require_browser
@@ -224,7 +225,7 @@ def test_the_drilldown_opened_by_url_shows_the_movements_of_that_location_and_da
 ):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    _open(browser, server, page="Drill-down", location=A, network="ethereum", day="2026-10-31")
+    browser.get(server + "/" + link(location=A, network="ethereum", day="2026-10-31"))
     _wait_text(browser, "Movements of ethereum-aaaa (ethereum) on 2026-10-31")
     _wait_text(browser, "1,234,567.25")  # the balance at the end of that day
     WebDriverWait(browser, 30).until(lambda d: TX_OUT in _tables_text(d))
@@ -234,7 +235,7 @@ def test_the_drilldown_opened_by_url_shows_the_movements_of_that_location_and_da
     assert "0x" + "9" * 64 not in tables  # 2026-10-30's transfer is another day
     browser.save_screenshot(str(shots / "charts_Drill-down_location_day.png"))
 
-    _open(browser, server, page="Drill-down", break_id="brk-vault-1")
+    browser.get(server + "/" + link(break_id="brk-vault-1"))
     _wait_text(browser, "In-transit candidates")
     WebDriverWait(browser, 30).until(lambda d: "L-201" in _tables_text(d))
     tables = _tables_text(browser)

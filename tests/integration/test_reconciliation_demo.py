@@ -20,8 +20,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -414,3 +415,80 @@ def load_tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("America/New_York")
+
+
+def test_a_later_statement_that_agrees_clears_the_break_by_itself(shared_demo, tmp_path):
+    """On a copy of the demo's data folder: a Fireblocks statement for the last day that agrees
+    with the ledger is dropped, the files are ingested and the marts rebuilt (no chain needed):
+    the October break closes itself, resolved, cleared by data on that day."""
+    from orchestration.defs.build import build_definitions
+    from orchestration.pipeline import _outcome, dagster_instance, execute, prepare_environment
+
+    source_config = load_config(shared_demo[0])
+    copy = write_config(tmp_path)
+    config = load_config(copy)
+    shutil.copytree(
+        source_config.data_dir,
+        config.data_dir,
+        ignore=shutil.ignore_patterns(source_config.dagster_home.name, "*.lock"),
+    )
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        last = _last_day(con)
+        (status,) = con.execute(
+            "select status from marts.reconciliation where comparison = 'custodian_vs_ledger' "
+            "and location_id = ? and as_of_date = ?",
+            [VAULT, last],
+        ).fetchone()
+        as_of = datetime.combine(last, datetime.max.time().replace(microsecond=0), config.tz)
+        # the ledger's balance of the vault at the new statement's time (the comparison sums
+        # the ledger up to the time the custodian's records cover)
+        (ledger,) = con.execute(
+            "select sum(amount) from intermediate.int_reconciliation__ledger_entries "
+            "where location_type = 'custodian' and location_id = ? and posted_at < ?",
+            [VAULT, as_of],
+        ).fetchone()
+        (folder,) = con.execute(
+            "select distinct source from audit.files where path like '%vault_asset_wallets_%'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert status == "break"
+    stamp = as_of.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    usd1 = str(ledger)
+    statement = {
+        "assetWallets": [
+            {"vaultId": "7", "assetId": "USD1_ERC20", "available": usd1, "total": usd1,
+             "pending": "0", "staked": "0", "frozen": "0", "lockedAmount": "0"},
+        ],
+        "paging": {},
+    }  # fmt: skip
+    path = config.landing_dir / folder[0] / f"vault_asset_wallets_{stamp}.json"
+    path.write_text(json.dumps(statement, indent=2) + "\n", encoding="utf-8")
+
+    prepare_environment(copy)
+    definitions = build_definitions(copy)
+    instance = dagster_instance(config)
+    for job in ("ingest_files", "build_marts"):
+        outcome = _outcome(job, execute(definitions, job, instance))
+        assert outcome.success, outcome.errors
+
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        (vault,) = _dicts(
+            con,
+            "select * from marts.reconciliation_breaks where comparison = 'custodian_vs_ledger' "
+            "and location_id = ?",
+            [VAULT],
+        )
+        (status,) = con.execute(
+            "select status from marts.reconciliation where comparison = 'custodian_vs_ledger' "
+            "and location_id = ? and as_of_date = ?",
+            [VAULT, last],
+        ).fetchone()
+    finally:
+        con.close()
+    assert status == "matched"
+    assert (vault["status"], vault["is_open"]) == ("resolved", False)
+    assert vault["resolution_reason"] == f"cleared by data on {last}"
+    assert vault["opened_date"] == OCTOBER_END

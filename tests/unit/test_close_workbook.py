@@ -130,6 +130,9 @@ def test_workbook_has_the_cover_and_every_section(closed):
         "Client assets",
         "Journal",
         "Adjustments",
+        "Roll-forward USD",
+        "Wallet register",
+        "Period comparison",
     ]
     cover = [v for row in book["Cover"].iter_rows(values_only=True) for v in row if v]
     for expected in (
@@ -177,7 +180,13 @@ def test_totals_are_formulas_whose_cached_values_tie_to_the_marts(closed):
         Decimal(str(_total(fair, "fair_value_usd"))) == mart["round(fair_value_usd, 2):operating"]
     )
     journal = _sheet_rows(files.workbook, "Journal", data_only=True)
-    assert _total(journal, "debit_usd", "Total") == _total(journal, "credit_usd", "Total") > 0
+    assert _total(journal, "debit_usd") == _total(journal, "credit_usd") > 0
+    # the client memo lines are totalled apart, never in the entity's own total
+    client = (
+        _total(journal, "debit_usd", CLIENT_TOTAL),
+        _total(journal, "credit_usd", CLIENT_TOTAL),
+    )
+    assert client == (499.89, 499.89)
 
 
 def test_journal_books_the_fair_value_and_realised_movements(closed):
@@ -185,9 +194,14 @@ def test_journal_books_the_fair_value_and_realised_movements(closed):
     with (files.csv_dir / "journal.csv").open(encoding="utf-8") as fh:
         lines = list(csv.DictReader(fh))
     by_account = {(r["journal_id"][:2], r["account_code"]): r for r in lines}
-    # September was a cash equivalent: October's whole unrealised loss is this period's movement
-    assert by_account[("FV", "7100")]["debit_usd"] == "231.30"
-    assert by_account[("FV", "1250")]["credit_usd"] == "231.30"
+    # September was a cash equivalent (carrying 1,000,000.00 at par, fair value 1,000,300.00,
+    # cost 1,000,010.00): the change of basis moves the carrying amount to fair value ...
+    assert by_account[("TR", "1250")]["debit_usd"] == "300.00"
+    assert by_account[("TR", "3900")]["credit_usd"] == "300.00"
+    # ... and October remeasures the adjustment from 290.00 (fair value - cost on 09-30) to
+    # -231.30 (1,000,148.80 - 1,000,380.10)
+    assert by_account[("FV", "7100")]["debit_usd"] == "521.30"
+    assert by_account[("FV", "1250")]["credit_usd"] == "521.30"
     assert by_account[("RG", "7000")]["debit_usd"] == "30.27"
     assert by_account[("RG", "1200")]["credit_usd"] == "30.27"
 

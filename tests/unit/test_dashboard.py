@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,8 +33,13 @@ def _run(**state) -> AppTest:
     return at
 
 
-def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def _card(at: AppTest, key: str) -> str:
+    """The figure of headline card `key` (dashboard/cards.py), as shown."""
+    for m in at.markdown:
+        found = re.search(rf'data-card="{key}".*?usd1-card-value[^>]*>([^<]*)<', m.value, re.S)
+        if found:
+            return html.unescape(found.group(1))
+    raise AssertionError(f"no card {key}")
 
 
 def _expected_total(data_dir: Path, where: str = "true") -> Decimal:
@@ -49,6 +56,8 @@ def test_formatting_is_exact_and_readable():
     assert token_units(Decimal("1234567.250000000000000000")) == "1,234,567.25"
     assert token_units(Decimal("0.000001000000000000")) == "0.000001"
     assert token_units(Decimal("1E+7")) == "10,000,000"
+    assert token_units(Decimal("1234567.255"), 2) == "1,234,567.26"
+    assert token_units(Decimal("0.000001"), 2) == "0.00"
     assert usd(Decimal("1234.565")) == "$1,234.56"
     assert usd(Decimal("-0.5")) == "-$0.50"
 
@@ -58,20 +67,22 @@ def test_overview_total_equals_the_mart(data_dir):
     assert at.header[0].value == "Overview"
     expected = _expected_total(data_dir)
     assert expected == Decimal("1234579.750001")
-    assert _metric(at, "Total units") == token_units(expected)
-    assert _metric(at, "Pending out") == "4"
-    assert _metric(at, "Available now") == token_units(expected - 4)
+    assert _card(at, "total") == token_units(expected, 2) + " USD1" == "1,234,579.75 USD1"
+    assert _card(at, "available") == token_units(expected - 4, 2) + " USD1"
+    at.sidebar.toggle(key="decimals").set_value(True).run()
+    assert _card(at, "total") == "1,234,579.750001 USD1"  # every decimal on request
 
 
 def test_filters_change_the_numbers(data_dir):
     at = _run()
     at.sidebar.multiselect(key="network").set_value(["bsc"]).run()
-    assert _metric(at, "Total units") == token_units(_expected_total(data_dir, "network = 'bsc'"))
+    bsc = token_units(_expected_total(data_dir, "network = 'bsc'"), 2)
+    assert _card(at, "total") == f"{bsc} USD1"
     at.sidebar.multiselect(key="entity").set_value(["beta"]).run()
-    assert _metric(at, "Total units") == "3"
+    assert _card(at, "total") == "3.00 USD1"
     at.sidebar.multiselect(key="entity").set_value(["acme"]).run()
     at.sidebar.selectbox(key="as_of").set_value(date(2026, 10, 30)).run()
-    assert _metric(at, "Total units") == "7"
+    assert _card(at, "total") == "7.00 USD1"
 
 
 def test_every_page_renders(data_dir):
@@ -87,7 +98,11 @@ def test_every_page_renders(data_dir):
 def test_reconciliation_page_counts_statuses_for_the_day_and_filters(data_dir):
     at = _run()
     at.sidebar.radio(key="page").set_value("Reconciliation").run()
-    assert at.subheader[0].value == "Comparisons at the end of 2026-10-31"
+    # what is open now (the break register) comes first, then the chosen day's comparisons
+    assert [h.value for h in at.subheader][:2] == [
+        "Open breaks now (the register)",
+        "Comparisons at the end of 2026-10-31",
+    ]
     assert "break: 2, explained: 1, matched: 2" in [m.value for m in at.markdown]
     at.sidebar.multiselect(key="network").set_value(["ethereum"]).run()
     assert "break: 1, explained: 1, matched: 1" in [m.value for m in at.markdown]
@@ -107,4 +122,4 @@ def test_stale_snapshot_is_flagged_with_its_time(data_dir):
     at = _run()
     assert "Stale data" in at.warning[0].value
     assert "2026-01-02 03:04 UTC" in at.warning[0].value
-    assert _metric(at, "Total units")  # the figures are still shown
+    assert _card(at, "total")  # the figures are still shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -122,31 +123,31 @@ def test_in_transit_candidates_are_the_records_not_settled_on_their_day(snapshot
 def test_a_link_opens_the_location_and_day_it_names(data_dir, monkeypatch):
     monkeypatch.setenv("USD1INV_DATA_DIR", str(data_dir))
     url = link(location=A, network="ethereum", day=OCT31)
-    assert url.startswith("?page=Drill-down&location=0x")
+    assert url == f"?page=Drill-down&drill=location&place=ethereum%2F{A}&day=2026-10-31"
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(page="Drill-down", location=A, network="ethereum", day="2026-10-31")
+    at.query_params.update(dict(parse_qsl(url[1:])))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.header[0].value == "Drill-down"
-    assert at.selectbox(key="drill-day").value == OCT31
+    assert at.selectbox(key="day").value == OCT31
     assert at.subheader[0].value.startswith("Movements of ethereum-aaaa (ethereum) on 2026-10-31")
     shown = at.dataframe[-1].value
     assert list(shown["tx_hash"]) == [TX_IN, TX_IN, TX_OUT, TX_OUT]
     assert "Coinbase deposit" in list(shown["counterparty_name"])
     # another day picked: the URL follows (bookmarkable)
-    at.selectbox(key="drill-day").set_value(date(2026, 10, 30)).run()
+    at.selectbox(key="day").set_value(date(2026, 10, 30)).run()
     assert at.query_params["day"] == "2026-10-30"
-    assert at.query_params["location"] == A
+    assert at.query_params["place"] == f"ethereum/{A}"
     assert list(at.dataframe[-1].value["entry_id"]) == ["0x" + "9" * 64 + ":0"]
 
 
 def test_a_break_link_opens_the_break_with_its_candidates(data_dir, monkeypatch):
     monkeypatch.setenv("USD1INV_DATA_DIR", str(data_dir))
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(page="Drill-down", break_id="brk-vault-1")
+    at.query_params.update(dict(parse_qsl(link(break_id="brk-vault-1")[1:])))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.radio(key="drill-mode").value == "A break"
+    assert at.radio(key="drill").value == "break"
     assert "brk-vault-1" in at.subheader[0].value
     assert [m.label for m in at.metric][:2] == ["Left: custodian", "Right: ledger"]
     candidates = at.dataframe[-1].value

@@ -71,9 +71,10 @@ def _highlighted_rows(element) -> set[int]:
 
 
 def test_exact_percent_and_price_formats():
-    assert percent(Decimal("0.999973473189")) == "99.9973473189%"
-    assert percent(Decimal("4.938303000004")) == "493.8303000004%"
-    assert percent(Decimal("1E-12")) == "0.0000000001%"
+    assert percent(Decimal("0.999973473189")) == "99.99%"  # cut, never rounded up to 100 %
+    assert percent(Decimal("4.938303000004")) == "493.83%"
+    assert percent(Decimal("0.125")) == "12.50%"
+    assert percent(Decimal("1E-12")) == "0.00%"
     assert usd_price(Decimal("0.999800")) == "$0.9998"  # never rounded to $1.00
     assert usd_price(Decimal("-0.5")) == "-$0.5"
 
@@ -85,7 +86,7 @@ def test_reconciliation_statuses_and_breaks_equal_the_mart(data_dir):
     at = _page("Reconciliation")
     day = "(select max(as_of_date) from marts.reconciliation)"
     assert "break: 2, explained: 1, matched: 2" in [m.value for m in at.markdown]
-    assert _metric(at, "Breaks") == str(
+    assert _metric(at, "Breaks on this day") == str(
         _sql(
             data_dir,
             f"select count(*) from marts.reconciliation where status = 'break' "
@@ -98,7 +99,7 @@ def test_reconciliation_statuses_and_breaks_equal_the_mart(data_dir):
         f"where status = 'break' and as_of_date = {day}",
     )
     assert unexplained == Decimal("11.5")
-    assert _metric(at, "Unexplained in breaks") == token_units(unexplained)
+    assert _metric(at, "Unexplained in this day's breaks") == token_units(unexplained, 2)
     detail = _table(at, "left_source").value  # every location compared that day, breaks first
     assert len(detail) == 5
     assert list(detail["status"][:2]) == ["break", "break"]
@@ -117,20 +118,20 @@ def test_status_history_of_one_location_day_by_day(data_dir):
     )
     assert list(
         zip(history["as_of_date"], history["status"], history["break_age_days"], strict=True)
-    ) == [("2026-10-31", "break", 1), ("2026-10-30", "break", 0)]
-    assert list(history["unexplained_difference"]) == ["9", "10"]
+    ) == [("2026-10-31", "break", "1"), ("2026-10-30", "break", "0")]
+    assert list(history["unexplained_difference"]) == ["9.00", "10.00"]
 
 
 def test_open_breaks_show_age_amount_in_transit_and_what_to_do(data_dir):
     at = _page("Reconciliation")
     assert _metric(at, "Open breaks") == "2"
     assert _metric(at, "Oldest break (days)") == "1"
-    assert _metric(at, "Unexplained in open breaks") == "11.5"
+    assert _metric(at, "Unexplained in open breaks") == "11.50"
     breaks = _table(at, "description").value
     assert list(breaks["location_id"]) == ["fb-vault-1", "0x" + "c" * 40]  # oldest first
     first = breaks.iloc[0]
-    assert (first["break_age_days"], first["unexplained_difference"]) == (1, "9")
-    assert (first["in_transit_item_count"], first["in_transit_total"]) == (1, "0.75")
+    assert (first["break_age_days"], first["unexplained_difference"]) == ("1", "9.00")
+    assert (first["in_transit_item_count"], first["in_transit_total"]) == ("1", "0.75")
     assert "withdrawal w-17" in first["in_transit_items"]
     advice = [m.value for m in at.markdown if m.value.startswith("- **Fireblocks vault 1**")]
     assert advice and "post the missing ledger entry" in advice[0]
@@ -141,7 +142,7 @@ def test_reconciliation_filters_change_the_counts(data_dir):
     at.sidebar.multiselect(key="network").set_value(["ethereum"]).run()
     _ok(at)
     assert "break: 1, explained: 1, matched: 1" in [m.value for m in at.markdown]
-    assert _metric(at, "Unexplained in breaks") == "9"
+    assert _metric(at, "Unexplained in this day's breaks") == "9.00"
     assert _metric(at, "Open breaks") == "1"
     at.sidebar.multiselect(key="network").set_value(["ethereum", "bsc"]).run()
     at.multiselect(key="recon-comparison").set_value(["transfers_vs_balanceof"]).run()
@@ -154,7 +155,7 @@ def test_reconciliation_filters_change_the_counts(data_dir):
         ["custodian_vs_ledger", "transfers_vs_balanceof"]
     ).run()
     assert "break: 1, matched: 1" in [m.value for m in at.markdown]
-    assert _metric(at, "Unexplained in breaks") == "10"
+    assert _metric(at, "Unexplained in this day's breaks") == "10.00"
 
 
 def test_a_long_day_is_paged_and_downloaded_whole(data_dir):
@@ -199,17 +200,17 @@ def test_concentration_against_limits_and_filters(data_dir):
     table = _table(at, "dimension").value
     assert list(table["status"][:3]) == ["breach"] * 3
     assert _highlighted_rows(_table(at, "dimension")) == {0, 1, 2}
-    assert "90%" in list(table["share"]) and "50%" in list(table["limit_share"])
+    assert "90.00%" in list(table["share"]) and "50.00%" in list(table["limit_share"])
     at.sidebar.multiselect(key="entity").set_value(["acme"]).run()
     assert _metric(at, "Concentration breaches") == "2"
     at.selectbox(key="conc-dim").set_value("network").run()
     assert _metric(at, "Concentration breaches") == "1"
-    assert list(_table(at, "dimension").value["headroom"]) == ["-200"]
+    assert list(_table(at, "dimension").value["headroom"]) == ["-200.00"]
     at.selectbox(key="conc-dim").set_value("all dimensions").run()
     at.sidebar.selectbox(key="as_of").set_value(date(2026, 10, 30)).run()
     _ok(at)
     assert _metric(at, "Concentration breaches") == "0"
-    assert _metric(at, "Largest share") == "40%"
+    assert _metric(at, "Largest share") == "40.00%"
 
 
 def test_client_asset_coverage_equals_the_mart(data_dir):
@@ -218,13 +219,13 @@ def test_client_asset_coverage_equals_the_mart(data_dir):
         data_dir,
         "select sum(shortfall) from marts.client_asset_coverage where as_of_date = '2026-10-31'",
     )
-    assert _metric(at, "Client shortfall") == token_units(shortfall) == "32.75"
-    assert _metric(at, "Client liabilities") == "1,234,600"
+    assert _metric(at, "Client shortfall") == token_units(shortfall, 2) == "32.75"
+    assert _metric(at, "Client liabilities") == "1,234,600.00"
     assert _metric(at, "Coverage") == percent(
         (Decimal("1234567.25") / Decimal("1234600")).quantize(Decimal("1e-8"))
     )
     at.sidebar.multiselect(key="network").set_value(["bsc"]).run()
-    assert _metric(at, "Client shortfall") == "0"
+    assert _metric(at, "Client shortfall") == "0.00"
     assert _metric(at, "Coverage") == "no liabilities"
 
 
@@ -234,18 +235,18 @@ def test_stress_capacity_and_health_signals(data_dir):
         data_dir,
         "select available_total from marts.inventory_health where as_of_date = '2026-10-31'",
     )
-    assert _metric(at, "Available") == token_units(available) == "1,234,575.750001"
-    assert _metric(at, "Withdrawal shock") == "250,000"
-    assert _metric(at, "Stress capacity") == "493.8303000004%"
+    assert _metric(at, "Available") == token_units(available, 2) == "1,234,575.75"
+    assert _metric(at, "Withdrawal shock") == "250,000.00"
+    assert _metric(at, "Stress capacity") == "493.83%"
     assert _metric(at, "Stress test") == "ok"
-    assert at.error[0].value == "Health: warn (open breaks: 2; concentration breaches: 3)"
+    assert at.error[0].value.startswith("Health: warn (open breaks: 2; concentration breaches: 3")
     signals = _table(at, "health_reasons").value  # every day, newest first, exact text
-    assert list(signals["median_transfer_latency_seconds"]) == ["840", "610.5"]
-    assert list(signals["max_concentration_share"]) == ["100%", "40%"]
+    assert list(signals["median_transfer_latency_seconds"]) == ["840.00", "610.50"]
+    assert list(signals["max_concentration_share"]) == ["100.00%", "40.00%"]
     assert _highlighted_rows(_table(at, "health_reasons")) == {0, 1}  # warn, alert
     at.sidebar.selectbox(key="as_of").set_value(date(2026, 10, 30)).run()
     assert _metric(at, "Stress test") == "short"
-    assert at.error[0].value == "Health: alert (stress_capacity_ratio 0.00051 < alert 1)"
+    assert at.error[0].value.startswith("Health: alert (stress_capacity_ratio 0.00051 < alert 1")
 
 
 def test_source_freshness_counts_only_loads_that_loaded(data_dir):
@@ -253,7 +254,7 @@ def test_source_freshness_counts_only_loads_that_loaded(data_dir):
     freshness = next(d.value for d in at.dataframe if "hours_since_last_load" in d.value.columns)
     custodian = freshness[freshness["source"] == "file:custodian"].iloc[0]
     assert str(custodian["last_loaded_at"]).startswith("2026-10-31 06:00")  # not the quarantine
-    assert (custodian["loads"], custodian["failed_or_quarantined"]) == (1, 1)
+    assert (custodian["loads"], custodian["failed_or_quarantined"]) == ("1", "1")
     networks = next(d.value for d in at.dataframe if "last_day" in d.value.columns)
     assert dict(zip(networks["network"], networks["last_day"], strict=True)) == {
         "bsc": "2026-10-31",
@@ -274,7 +275,7 @@ def test_valuation_equals_the_mart_with_an_exact_price(data_dir):
     assert at.subheader[0].value == "Fair value at 2026-10-31"
     assert _metric(at, "Fair value (USD)") == usd(value) == "$1,203.12"
     assert _metric(at, "Price (coingecko)") == "$1.0001"
-    assert _metric(at, "Depeg (bps)") == "1"
+    assert _metric(at, "Depeg (bps)") == "1.00"
     assert len(_table(at, "measurement_basis").value) == 4  # month ends up to the day
     at.sidebar.multiselect(key="entity").set_value(["beta"]).run()
     assert _metric(at, "Fair value (USD)") == "$3.00"
@@ -297,7 +298,7 @@ def test_valuation_without_a_price_says_so(data_dir):
     at = _page("Valuation")
     assert _metric(at, "Fair value (USD)") == "no price"
     assert _metric(at, "Price") == "no price"
-    assert _metric(at, "Units") == "1,203"
+    assert _metric(at, "Units") == "1,203.00"
 
 
 # --- close ------------------------------------------------------------------------------------
@@ -324,16 +325,16 @@ def test_late_data_adjustments_equal_audit_and_filter(data_dir):
     at = _page("Close")
     net = _sql(data_dir, "select sum(adjustment) from audit.period_adjustments")
     assert _metric(at, "Adjustments") == "3"
-    assert _metric(at, "Net adjustment (token units)") == token_units(net) == "24.75"
+    assert _metric(at, "Net adjustment (token units)") == token_units(net, 2) == "24.75"
     at.sidebar.multiselect(key="network").set_value(["ethereum"]).run()
-    assert _metric(at, "Net adjustment (token units)") == "25"
+    assert _metric(at, "Net adjustment (token units)") == "25.00"
     at.sidebar.multiselect(key="network").set_value(["ethereum", "bsc"]).run()
     at.sidebar.multiselect(key="entity").set_value(["beta"]).run()
     assert _metric(at, "Net adjustment (token units)") == "-0.25"
     at.sidebar.multiselect(key="entity").set_value(["acme", "beta"]).run()
     at.selectbox(key="adjusted-period").set_value("2026-Q3").run()
     assert _metric(at, "Adjustments") == "1"
-    assert _metric(at, "Net adjustment (token units)") == "12.5"
+    assert _metric(at, "Net adjustment (token units)") == "12.50"
 
 
 # --- before the finance marts exist -----------------------------------------------------------

@@ -14,19 +14,21 @@ Credit (deposit), Debit (withdrawal), Buy, Sell (trade), others ``other``. A row
 in one or two assets (a trade's two legs): raw holds one row per file row, the leg stored is the
 configured token's when it has one, else the first asset with an amount; the other leg's value
 is ``amount_usd`` when it is USD. The entry id is ``Trade ID`` for trades, else ``Tx Hash``, else a
-hash of the row's cells. The landing source's ``account`` says which account.
+hash of the row's values (the time, type, symbol, text cells and every asset's amount, fee
+and balance as exact numbers), so the same row has the same id in the xlsx and the CSV. The
+landing source's ``account`` says which account.
 
 The xlsx download and the CSV export are both read, told apart by content (an xlsx file is a
 zip archive), whatever the file's name. The workbook's first worksheet becomes the records the
 CSV gives (``workbook.read_workbook``: date and time cells as the CSV's ``YYYY-MM-DD`` and
 ``HH:MM:SS[.ffffff]``, number cells as their digits) and the rest is the CSV's path: the same
 columns, checks, rows and problems. xlsx stores numbers as binary floats (15 to 17 significant
-digits): an amount with more digits than that comes out as Excel kept it. The content-hash
-entry id of a row without ``Trade ID`` or ``Tx Hash`` hashes the cells' text, which differs
-between the two (``"$10,000.00"`` in the CSV, the number ``10000`` in the workbook): such a row
-has another id in the xlsx than in the CSV of the same history, so do not load overlapping
-periods of one account in both. A workbook that cannot be read (corrupt, encrypted, not xlsx)
-is rejected with the reason.
+digits): an amount with more digits than that comes out as Excel kept it (and a row without
+``Trade ID`` or ``Tx Hash`` holding such an amount gets another content id than in the CSV).
+The content id hashes parsed values, not cell text (``"$10,000.00"`` in the CSV is the number
+``10000`` in the workbook, both ``10000``), so overlapping CSV and xlsx exports of one account
+load each row once. A workbook that cannot be read (corrupt, encrypted, not xlsx) is rejected
+with the reason.
 """
 
 from __future__ import annotations
@@ -88,6 +90,18 @@ def _check_balances(legs_in_order: list[tuple], errors: RowErrors) -> None:
             running[a] = balance
 
 
+def _number(value: Decimal | None) -> str:
+    """An exact number as the same text whatever its cell looked like ("$10,000.00", 10000)."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def _row_values(get, when, assets: list[str], parsed: dict[str, tuple]) -> list[str]:
+    """What identifies a row without Trade ID or Tx Hash, the same in the CSV and the xlsx."""
+    texts = [get(c) for c in OPTIONAL if c not in ("Trading Fee Rate (bps)", "Tx Hash")]
+    numbers = [f"{a}={'|'.join(_number(v) for v in parsed.get(a, ()))}" for a in assets]
+    return [when.isoformat(), get("Type"), get("Symbol"), *texts, *numbers]
+
+
 def _assets(header: list[str]) -> list[str]:
     """The assets of the header's generated ``<A> Amount <A>`` columns, in header order."""
     return [m.group(1) for h in header if (m := AMOUNT.match(h.strip().strip('"')))]
@@ -141,7 +155,7 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
         if not legs:
             errors.add(n, "", None, "no amount in any asset")
             continue
-        fees, balances = {}, {}
+        fees, balances, parsed = {}, {}, {}
         for a in legs:
             fee_col, balance_col = f"Fee ({a}) {a}", f"{a} Balance {a}"
             fee = optional_cell(errors, n, fee_col, get(fee_col), parse_decimal, STYLE)
@@ -149,6 +163,7 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
             balances[a] = optional_cell(
                 errors, n, balance_col, get(balance_col), parse_decimal, STYLE
             )
+            parsed[a] = (legs[a], fees[a], balances[a])
         chosen = next((a for a in legs if ctx.asset(a) in tokens), next(iter(legs)))
         if when is not None:
             legs_in_order.append((when, n, legs, fees, balances))
@@ -169,7 +184,8 @@ def parse(data: bytes, ctx: ParseContext) -> Parsed:
                 ctx,
                 n,
                 account,
-                entry_id=entry_id or content_id(cells, occurrences),
+                entry_id=entry_id
+                or content_id(_row_values(get, when, assets, parsed), occurrences),
                 ref_id=get("Order ID") or None,
                 entry_type=entry_type,
                 venue_type=kind,

@@ -17,6 +17,12 @@ REGISTRY_TABLES = {
     "registry_contract_locations": "Registry wallets whose balance is locked in a contract.",
     "registry_counterparties": "Known external addresses: the counterparty allow-list "
     "(counterparties:).",
+    "registry_business_days": "The bank calendar's business days and holidays (liquidity:).",
+    "registry_liquidity_schedule": "When each channel's holdings of a day are spendable tokens "
+    "and cash (liquidity:).",
+    "registry_liquidity_horizons": "The end of each liquidity horizon per day (liquidity:).",
+    "registry_chart_of_accounts": "Account code and name per entity and role for the close "
+    "pack's journal entries (chart_of_accounts:).",
 }
 REGISTRY_KEYS = [AssetKey(["raw", table]) for table in REGISTRY_TABLES]
 

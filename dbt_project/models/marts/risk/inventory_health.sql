@@ -15,6 +15,9 @@
     - stress: shock_amount = the fixed amount (risk.withdrawal_shock.amount) or the share of the
       day's client-owned balance floored to 18 decimals; available_total = available of the
       known-control locations; stress_status 'short' when available_total < shock_amount.
+      liquid_within_24h is what marts.liquidity_horizons can pay out as tokens within 24 hours
+      (cold, custodian and exchange holdings only after their move / withdrawal times);
+      stress_shortfall_24h = the shock not met by it.
     - health_status: 'alert' when a signal is above its alert_above, else 'warn' when one is
       above its warn_above, else 'ok'; health_reasons lists them ('signal value > level limit').
 -#}
@@ -51,9 +54,9 @@ in_transit_items as (
 
 ),
 
-wallets as (
+liquidity as (
 
-    select * from {{ ref('stg_registry__wallets') }}
+    select * from {{ ref('liquidity_horizons') }}
 
 ),
 
@@ -79,21 +82,7 @@ days as (
 
 located as (
 
-    select
-        inventory.*,
-        (
-            inventory.custody_provider is null
-            or trim(inventory.custody_provider) = ''
-            or lower(inventory.custody_provider) in ('unknown', 'unregistered')
-            or (inventory.location_type = 'wallet' and wallets.address is null)
-        ) as is_unknown_control
-
-    from inventory
-
-    left join wallets
-        on
-            inventory.network = wallets.network
-            and inventory.location_id = wallets.address
+    select * from {{ ref('int_risk__located_inventory') }}
 
 ),
 
@@ -221,6 +210,19 @@ settled as (
 
 ),
 
+-- what the liquidity horizons say can be paid out as tokens within 24 hours, all entities
+liquid_24h as (
+
+    select
+        as_of_date,
+        cast(sum(spendable_units) as decimal(38, 18)) as liquid_within_24h
+
+    from liquidity
+    where horizon = '24h'
+    group by as_of_date
+
+),
+
 stressed as (
 
     select
@@ -234,6 +236,8 @@ stressed as (
         coalesce(holdings.unknown_control_balance, cast(0 as decimal(38, 18)))
             as unknown_control_balance,
         coalesce(holdings.unknown_control_location_count, 0) as unknown_control_location_count,
+        coalesce(liquid_24h.liquid_within_24h, cast(0 as decimal(38, 18)))
+            as liquid_within_24h,
         case
             when withdrawal_shock.shock_fixed_amount is not null
                 then withdrawal_shock.shock_fixed_amount
@@ -248,6 +252,9 @@ stressed as (
 
     left join holdings
         on days.as_of_date = holdings.as_of_date
+
+    left join liquid_24h
+        on days.as_of_date = liquid_24h.as_of_date
 
     left join withdrawal_shock
         on true
@@ -280,6 +287,14 @@ signals as (
                     stressed.shock_amount - stressed.available_total, cast(0 as decimal(38, 18))
                 )
         end as stress_shortfall,
+        stressed.liquid_within_24h,
+        case
+            when stressed.shock_amount is null then cast(0 as decimal(38, 18))
+            else greatest(
+                    stressed.shock_amount - stressed.liquid_within_24h,
+                    cast(0 as decimal(38, 18))
+                )
+        end as stress_shortfall_24h,
         stressed.client_balance_total,
         stressed.unknown_control_balance,
         stressed.unknown_control_location_count,
@@ -394,6 +409,8 @@ final as (
             when signals.available_total < signals.shock_amount then 'short'
             else 'ok'
         end as string) as stress_status,
+        cast(signals.liquid_within_24h as decimal(38, 18)) as liquid_within_24h,
+        cast(signals.stress_shortfall_24h as decimal(38, 18)) as stress_shortfall_24h,
         cast(signals.client_balance_total as decimal(38, 18)) as client_balance_total,
         cast(signals.unknown_control_balance as decimal(38, 18)) as unknown_control_balance,
         cast(signals.unknown_control_location_count as bigint)
