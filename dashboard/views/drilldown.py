@@ -11,12 +11,13 @@ The choice is made with the selectboxes, which live in the query string like eve
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from dashboard import drilldown_queries as q
-from dashboard.formatting import token_units
+from dashboard.formatting import tokens
 from dashboard.snapshot import Snapshot
 from dashboard.views.common import Filters, columns_of, needs, show_table, url_state
 
@@ -79,12 +80,13 @@ def _location_day(snapshot: Snapshot, filters: Filters) -> None:
     st.subheader(f"Movements of {picked} on {day}")
     st.caption(f"Location id `{place.location_id}`")
     held = q.position(snapshot, place, day)
+    amount = partial(tokens, all_decimals=filters.all_decimals)
     if held is not None:
         cols = st.columns(4)
-        cols[0].metric("Balance at the end of the day", token_units(held.get("balance")))
-        cols[1].metric("Available", token_units(held.get("available")))
-        cols[2].metric("Inflow", token_units(held.get("inflow")))
-        cols[3].metric("Outflow", token_units(held.get("outflow")))
+        cols[0].metric("Balance at the end of the day", amount(held.get("balance")))
+        cols[1].metric("Available", amount(held.get("available")))
+        cols[2].metric("Inflow", amount(held.get("inflow")))
+        cols[3].metric("Outflow", amount(held.get("outflow")))
     totals = q.movement_totals(snapshot, place, day)
     if totals.is_empty():
         st.info(f"No movement recorded at this location on {day}.")
@@ -128,11 +130,12 @@ def _break(snapshot: Snapshot, filters: Filters) -> None:
     sides = q.break_sides(snapshot, brk)
     latest = sides.row(-1, named=True) if sides.height else {}
     figure = {**latest, **{k: v for k, v in brk.items() if v is not None}}
+    amount = partial(tokens, all_decimals=filters.all_decimals)
     cols = st.columns(4)
-    cols[0].metric(f"Left: {left or 'left'}", token_units(figure.get("left_balance")))
-    cols[1].metric(f"Right: {right or 'right'}", token_units(figure.get("right_balance")))
-    cols[2].metric("Explained in transit", token_units(figure.get("explained_in_transit")))
-    cols[3].metric("Unexplained", token_units(figure.get("unexplained_difference")))
+    cols[0].metric(f"Left: {left or 'left'}", amount(figure.get("left_balance")))
+    cols[1].metric(f"Right: {right or 'right'}", amount(figure.get("right_balance")))
+    cols[2].metric("Explained in transit", amount(figure.get("explained_in_transit")))
+    cols[3].metric("Unexplained", amount(figure.get("unexplained_difference")))
     if brk.get("description"):
         st.markdown(brk["description"])
     to_day = link(location=brk["location_id"], network=brk["network"], day=end)
