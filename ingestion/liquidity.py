@@ -297,12 +297,23 @@ def load_liquidity_config(
 ) -> dict[str, int]:
     """Rewrite the calendar, schedule and horizons for start_date .. today + MARGIN_DAYS;
     return the rows written per table."""
+    today = max(today or datetime.now(config.tz).date(), config.start_date)
+    return write_schedule(con, config.liquidity, config.tz, config.start_date, today)
+
+
+def write_schedule(
+    con: duckdb.DuckDBPyConnection,
+    liquidity: LiquidityConfig,
+    tz: ZoneInfo,
+    start: date,
+    through: date,
+) -> dict[str, int]:
+    """The calendar, schedule and horizons of the days start - 7 .. through (+ a margin for
+    the horizons' ends), replacing what the tables held."""
     con.execute(DDL)
-    liquidity = config.liquidity
-    tz = config.tz
     cal = BusinessCalendar(liquidity.calendar)
-    first = config.start_date - timedelta(days=7)
-    last = max(today or datetime.now(tz).date(), config.start_date) + timedelta(days=MARGIN_DAYS)
+    first = start - timedelta(days=7)
+    last = through + timedelta(days=MARGIN_DAYS)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     span = days[: -MARGIN_DAYS // 2]  # horizons of the last days end within the calendar
     calendar = [(d, cal.is_business_day(d), cal.holiday(d)) for d in days]

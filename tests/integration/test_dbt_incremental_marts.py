@@ -39,12 +39,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunnerResult
 
 from bench.dbt_build import append_day, generate_raw
+from ingestion.liquidity import LiquidityConfig, write_schedule
 from tests.dbt_in_process import (
     DBT_PROJECT_DIR,
     MODELS_ONLY,
@@ -262,6 +264,8 @@ def _enrich(con: duckdb.DuckDBPyConnection) -> None:
         " 'custody_provider:custodian-x'),"
         " (3, 'acme-trust', 'location', null, 0.60, null, 'acme-trust/default')"
     )
+    # liquidity: the default channels and the US calendar over the generated days
+    write_schedule(con, LiquidityConfig(), ZoneInfo("UTC"), date(2026, 3, 27), date(2026, 4, 30))
     _load_prices(
         con, "prices-1", [(f"{day.isoformat()} 12:00:00", price) for day, price in PRICES.items()]
     )
