@@ -227,6 +227,36 @@ from (values
 ) as t(source, finished_at, status)
 """
 
+LIQUIDITY_HORIZONS = """
+create table marts.liquidity_horizons as
+select as_of_date::date as as_of_date, entity, ownership, horizon,
+    horizon_end_at::timestamptz as horizon_end_at,
+    available_total::decimal(38, 18) as available_total,
+    spendable_units::decimal(38, 18) as spendable_units,
+    null::decimal(38, 18) as spendable_share,
+    redeemable_usd::decimal(38, 18) as redeemable_usd
+from (values
+    ('2026-10-31', 'acme', 'operating', '1h', '2026-11-01 05:00:00+00', 1000, 100, 0),
+    ('2026-10-31', 'acme', 'operating', '24h', '2026-11-02 04:00:00+00', 1000, 400, 0),
+    ('2026-10-31', 'acme', 'operating', '3_business_days', '2026-11-05 05:00:00+00', 1000,
+     1000, 1000),
+    ('2026-10-31', 'acme', 'client', '24h', '2026-11-02 04:00:00+00', 50, 50.25, 0)
+) as t(as_of_date, entity, ownership, horizon, horizon_end_at, available_total,
+       spendable_units, redeemable_usd)
+"""
+
+ACTIONS = """
+create table audit.actions as
+select action_id, recorded_at::timestamptz as recorded_at, actor, os_user, role, command,
+    arguments_json, outcome, message
+from (values
+    ('a1', '2026-11-02 08:00:00+00', 'alice', 'alice', 'preparer', 'close',
+     '{"period": "2026-10"}', 'ok', null),
+    ('a2', '2026-11-02 09:00:00+00', 'alice', 'alice', null, 'close --approve',
+     '{"period": "2026-10"}', 'refused', 'close --approve: alice has the role preparer')
+) as t(action_id, recorded_at, actor, os_user, role, command, arguments_json, outcome, message)
+"""
+
 FINANCE_TABLES = {
     "marts.reconciliation": RECONCILIATION,
     "marts.reconciliation_breaks": RECONCILIATION_BREAKS,
@@ -237,4 +267,6 @@ FINANCE_TABLES = {
     "audit.closed_periods": CLOSED_PERIODS,
     "audit.period_adjustments": PERIOD_ADJUSTMENTS,
     "audit.close_events": CLOSE_EVENTS,
+    "marts.liquidity_horizons": LIQUIDITY_HORIZONS,
+    "audit.actions": ACTIONS,
 }

@@ -17,6 +17,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     _periods_in_warehouse(snapshot, filters, period_type)
     _closed_periods(snapshot, period_type)
     _adjustments(snapshot, filters)
+    _actions(snapshot)
     if snapshot.has_table("audit.close_events"):
         st.markdown("**Close events**")
         show_paged(
@@ -122,3 +123,24 @@ def _adjustments(snapshot: Snapshot, filters: Filters) -> None:
     right.metric("Net adjustment (token units)", tokens(facts["net"] or 0, filters.all_decimals))
     order = "detected_at desc" if "detected_at" in columns else "1 desc"
     show_paged(snapshot, sql, params, order_by=order, name="period_adjustments", key="adjustments")
+
+
+def _actions(snapshot: Snapshot) -> None:
+    """audit.actions: every state-changing command, allowed, refused or failed."""
+    st.subheader("Audit log of actions")
+    if not needs(snapshot, "audit.actions", "The audit log of actions"):
+        return
+    st.caption(
+        "Who ran which command that changes state (close, approve, reopen, breaks, runs, "
+        "retention), in which role, with its arguments and outcome; refused attempts included."
+    )
+    show_paged(
+        snapshot,
+        "select recorded_at, actor, os_user, role, command, outcome, message, arguments_json "
+        "from audit.actions",
+        [],
+        order_by="recorded_at desc",
+        name="actions",
+        key="actions",
+        highlight=("outcome", {"refused", "failed"}),
+    )

@@ -13,7 +13,7 @@ from dashboard.formatting import percent, tokens
 from dashboard.paged_table import show_paged
 from dashboard.snapshot import Snapshot
 from dashboard.status import current_status, health_message, render_status_details
-from dashboard.views.common import Filters, columns_of, needs, url_selectbox
+from dashboard.views.common import Filters, columns_of, needs, show_table, url_selectbox
 from dashboard.views.freshness import render_freshness
 
 ALL_DIMENSIONS = "all dimensions"
@@ -24,6 +24,7 @@ def render(snapshot: Snapshot, filters: Filters) -> None:
     _concentration(snapshot, filters)
     _coverage(snapshot, filters)
     _stress_and_health(snapshot, filters)
+    _liquidity(snapshot, filters)
     render_status_details(snapshot)
     render_freshness(snapshot, filters)
 
@@ -174,3 +175,41 @@ def _stress_and_health(snapshot: Snapshot, filters: Filters) -> None:
         key="health",
         highlight=("health_status", HEALTH_NOT_OK) if "health_status" in columns else None,
     )
+
+
+HORIZON_LABELS = {"1h": "1 hour", "24h": "24 hours", "3_business_days": "3 business days"}
+
+
+def _liquidity(snapshot: Snapshot, filters: Filters) -> None:
+    """marts.liquidity_horizons on the chosen day: what can be paid out as tokens, and what the
+    issuer's redemption pays in USD, within each horizon (filters: entity)."""
+    st.subheader("Liquidity horizons")
+    if not needs(snapshot, "marts.liquidity_horizons", "Liquidity horizons"):
+        return
+    where, params = filters.where(date_column=None, network_column=None)
+    day = _day_of(snapshot, "marts.liquidity_horizons", filters.as_of_date)
+    if day is None:
+        st.info("No liquidity horizons yet.")
+        return
+    rows = snapshot.query(
+        "select horizon, horizon_end_at, "
+        "cast(sum(available_total) as decimal(38, 18)) as available_total, "
+        "cast(sum(spendable_units) as decimal(38, 18)) as spendable_units, "
+        "cast(sum(redeemable_usd) as decimal(38, 18)) as redeemable_usd "
+        f"from marts.liquidity_horizons where {where} and as_of_date = ? "
+        "group by horizon, horizon_end_at order by horizon_end_at",
+        [*params, day],
+    )
+    st.caption(
+        f"As of the end of {day}: available balances that can be paid out from a hot wallet, "
+        "and turned into USD with the issuer, by the end of each horizon (move and withdrawal "
+        "times and business days from the configuration's `liquidity:`). Networks: all."
+    )
+    cols = st.columns(max(len(rows), 1))
+    for col, values in zip(cols, rows.iter_rows(named=True), strict=False):
+        col.metric(
+            f"Spendable within {HORIZON_LABELS.get(values['horizon'], values['horizon'])}",
+            tokens(values["spendable_units"], filters.all_decimals) + " USD1",
+            help=f"USD from redemption by then: {tokens(values['redeemable_usd'])}",
+        )
+    show_table(rows, "liquidity_horizons", "liquidity")

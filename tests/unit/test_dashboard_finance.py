@@ -374,3 +374,19 @@ def test_break_register_filters_by_status_owner_and_age(data_dir):
     at.multiselect(key="breaks-age").set_value([">30"]).run()
     _ok(at)
     assert _metric(at, "Open breaks") == "0"
+
+
+def test_liquidity_horizons_sum_the_mart_per_horizon(data_dir):
+    at = _page("Risk and health")
+    assert _metric(at, "Spendable within 1 hour") == "100.00 USD1"
+    assert _metric(at, "Spendable within 24 hours") == "450.25 USD1"  # own + client
+    assert _metric(at, "Spendable within 3 business days") == "1,000.00 USD1"
+    horizons = _table(at, "spendable_units").value
+    assert len(horizons) == 3
+
+
+def test_the_close_page_shows_the_audit_log_with_refusals(data_dir):
+    at = _page("Close")
+    actions = next(d for d in at.dataframe if "arguments_json" in d.value.columns)
+    assert list(actions.value["command"]) == ["close --approve", "close"]  # newest first
+    assert _highlighted_rows(actions) == {0}  # the refusal
