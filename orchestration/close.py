@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import dagster as dg
 
 from orchestration.defs.resources import InventoryConfig, Warehouse
+from orchestration.run_audit import run_actor
 from reporting.close.closing import Check
 from reporting.close.periods import last_full_month, parse_period
 
@@ -66,7 +67,7 @@ def close_period_op(
         run_id=context.run_id,
         checks=checks,
         reporting_timezone=cfg.reporting_timezone,
-        actor="dagster",
+        actor=run_actor(context.run.tags),
     )
     return dg.Output(
         closed.close_id,

@@ -17,6 +17,7 @@ from orchestration.defs.publish import build_publish_assets
 from orchestration.defs.quality import build_checks
 from orchestration.defs.registry.assets import registry
 from orchestration.defs.resources import InventoryConfig, Warehouse
+from orchestration.defs.run_audit_sensors import build_run_audit_sensors
 from orchestration.defs.transform import build_dbt_assets, dbt_resource
 
 
@@ -39,10 +40,12 @@ def build_definitions(config_path: str | Path) -> Definitions:
         asset_checks=build_checks(config),
         jobs=[*JOBS, close_period_job],
         schedules=[*build_schedules(config), build_close_schedule(config)],
-        sensors=[build_landing_sensor(config)],
+        sensors=[build_landing_sensor(config), *build_run_audit_sensors(config)],
         resources={
             "inventory_config": InventoryConfig(config_path=str(Path(config_path).resolve())),
-            "warehouse": Warehouse(path=str(config.warehouse_path)),
+            "warehouse": Warehouse(
+                path=str(config.warehouse_path), config_path=str(Path(config_path).resolve())
+            ),
             "dbt": dbt_resource(),
         },
     )

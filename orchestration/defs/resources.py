@@ -15,6 +15,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from ingestion.config import Config, load_config
 from ingestion.onchain.rpc import RpcClient
 from ingestion.warehouse import connect
+from orchestration.run_audit import check_run_start
 from orchestration.runlock import hold
 
 
@@ -29,11 +30,15 @@ class InventoryConfig(ConfigurableResource):
 
 
 class Warehouse(ConfigurableResource):
-    """The DuckDB warehouse file. One writer at a time: a step that uses it holds the
+    """The DuckDB warehouse file. A run Dagster launched by itself must pass the role check of
+    `access:` before its first step opens it, and is recorded (orchestration/run_audit.py).
+    One writer at a time: a step that uses it holds the
     warehouse's OS lock while it runs (orchestration/runlock.py), however its run was launched
     (Dagster UI, schedule, sensor, `usd1inv run`, which already holds it in the same process)."""
 
     path: str
+    # the configuration whose `access:` roles a run Dagster launched must pass (run_audit.py)
+    config_path: str = ""
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["Warehouse"]:
@@ -41,6 +46,14 @@ class Warehouse(ConfigurableResource):
             run = context.dagster_run
             if run is not None:  # named in the lock file for a run that waits
                 lock.running(run.job_name, run.run_id)
+                if self.config_path:
+                    check_run_start(
+                        load_config(self.config_path),
+                        Path(self.path),
+                        run.job_name,
+                        run.run_id,
+                        run.tags,
+                    )
             yield self
 
     @contextmanager
