@@ -106,13 +106,21 @@ def test_dagster_close_job_and_monthly_schedule(config: Path):
     job = defs.resolve_job_def("close_period_job")
     run_config = {"ops": {"close_period_op": {"config": {"period": "2026-10"}}}}
     for _ in range(2):  # the second run finds it closed and changes nothing
-        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), run_config=run_config)
+        result = job.execute_in_process(
+            instance=DagsterInstance.ephemeral(),
+            run_config=run_config,
+            tags={"usd1inv/user": "month-end-bot"},  # the closing user, as the launcher says
+        )
         assert result.success and result.output_for_node("close_period_op") == "2026-10-v1"
     con = duckdb.connect(str(load_config(config).warehouse_path), read_only=True)
     assert con.execute("select count(*), min(closed_by) from audit.closed_periods").fetchone() == (
         1,
-        "dagster",
+        "month-end-bot",
     )
+    assert con.execute(
+        "select count(*), min(command), min(outcome) from audit.actions where actor = ?",
+        ["month-end-bot"],
+    ).fetchone() == (2, "dagster close", "started")  # one row per run, each a Dagster launch
     con.close()
     schedule = next(s for s in defs.schedules if s.name == "monthly_close")
     tick = datetime(2026, 11, 2, 6, 0, tzinfo=ZoneInfo("America/New_York"))
