@@ -7,27 +7,20 @@ test-output/dashboard/."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 import time
-import urllib.request
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from dashboard.formatting import token_units
-from dashboard.server import streamlit_command
-from demo.anvil import free_port
+from tests.dashboard_browser import chromium, dashboard_server, require_browser
 from tests.dashboard_fixtures import build_published
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 # each page and a text that only it shows once it has rendered
 EXPECTED = {
     "Overview": "Holdings at the end of",
@@ -43,67 +36,18 @@ NUMBER = re.compile(r"^-?\$?[\d,]+(\.(\d+))?%?$")
 PRICE_LABELS = {"Price (USD)", "Average cost per unit"}  # exact prices: up to 6 decimals
 
 
-def _require_browser() -> None:
-    if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("chromium/chromedriver missing: `make browser` installs them")
-    pytest.skip("chromium not installed (run `make browser`)")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _require_browser()
+    require_browser()
     data_dir = build_published(tmp_path_factory.mktemp("dashboard"), problems=True)
-    port = free_port()
-    env = {
-        **os.environ,
-        "USD1INV_DATA_DIR": str(data_dir),
-        "PYTHONPATH": str(REPO),  # this checkout's dashboard package, not an installed one
-    }
-    proc = subprocess.Popen(
-        streamlit_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"dashboard did not start: {proc.stderr.read().decode()[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with dashboard_server(data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,2000",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    with chromium("1400,2000") as driver:
+        yield driver
 
 
 def _body(driver) -> str:

@@ -9,26 +9,19 @@ and day it names. Screenshots go to test-output/dashboard/charts_*.png.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from dashboard import charts
-from dashboard.server import streamlit_command
 from dashboard.views.drilldown import link
-from demo.anvil import free_port
+from tests.dashboard_browser import chromium, dashboard_server, require_browser
 from tests.dashboard_drilldown_fixtures import TX_IN, TX_OUT, A, build_published_with_movements
-from tests.integration.test_dashboard_browser import CHROMEDRIVER, CHROMIUM, _require_browser
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTH_OR_WEEKDAY = re.compile(
     r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|January|February|March|April|May|June|July|August|"
@@ -79,54 +72,15 @@ return Array.from(document.querySelectorAll("[data-testid='stVegaLiteChart'] svg
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _require_browser()
-    data_dir = build_published_with_movements(tmp_path_factory.mktemp("charts_browser"))
-    port = free_port()
-    # the checkout's own modules (a worktree's), not an installed copy
-    env = {**os.environ, "USD1INV_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        streamlit_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"dashboard did not start: {proc.stderr.read().decode()[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    require_browser()
+    with dashboard_server(build_published_with_movements(tmp_path_factory.mktemp("charts"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,2400",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    with chromium("1400,2400") as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")
