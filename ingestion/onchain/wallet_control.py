@@ -70,6 +70,13 @@ def decode_threshold(result: object) -> int | None:
         return None
 
 
+def is_revert(error: RpcError) -> bool:
+    """A JSON-RPC error that says the call reverted (code 3, or "revert" in the message): the
+    contract's answer "I have no such function", not a failure of the node."""
+    text = str(error).lower()
+    return "revert" in text or "json-rpc error 3:" in text
+
+
 def classify(code: object, owners_result: object = None, threshold_result: object = None):
     """The Control of a wallet from its eth_getCode answer and, for a contract, the answers
     (return data, or an RpcError for a revert) of getOwners() and getThreshold()."""
@@ -110,6 +117,13 @@ def read_controls(
         results = client.batch(requests, errors_as_results=True)
         for k, key in enumerate(part):
             answers[key] = (results[2 * k], results[2 * k + 1])
+            for answer in answers[key]:
+                if isinstance(answer, RpcError) and not is_revert(answer):
+                    # not an answer of the contract (a pruned node, a node fault): fail loudly
+                    raise RpcError(
+                        f"rpc[{network.name}] Safe view call to {key[0]} at block {key[1]}: "
+                        f"{answer}"
+                    )
     out = {}
     for key in calls:
         try:

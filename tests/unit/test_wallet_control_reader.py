@@ -129,7 +129,7 @@ def _rows(con):
 def test_rows_per_wallet_and_day_rerun_changes_nothing_and_a_signer_change_is_stored():
     con = duckdb.connect()
     init_warehouse(con)
-    revert = RpcError("execution reverted")
+    revert = RpcError("rpc[ethereum] eth_call: JSON-RPC error 3: execution reverted")
     state = {}
     for block in (10, 20, 25):
         state[(EOA, block)] = ("0x", None, None)
@@ -178,6 +178,17 @@ def test_rows_per_wallet_and_day_rerun_changes_nothing_and_a_signer_change_is_st
     assert again == 0
     assert {block for _, _, block in node.calls[before:]} == {25}
     assert _rows(con) == rows
+
+
+def test_a_node_error_on_a_safe_call_fails_instead_of_reading_as_no_safe():
+    con = duckdb.connect()
+    init_warehouse(con)
+    missing = RpcError("rpc[ethereum] eth_call: JSON-RPC error -32000: missing trie node")
+    node = ControlNode({(SAFE, 10): ("0x6080bb", missing, _uint(2))})
+    ends = {date(2026, 9, 1): (10, True)}
+    with pytest.raises(RpcError, match=f"Safe view call to {SAFE} at block 10.*missing trie"):
+        snapshot_wallet_control(con, node, _network(), [_wallet(SAFE, "cold")], ends, 10, "l1")
+    assert con.execute("select count(*) from raw.onchain_wallet_control").fetchone() == (0,)
 
 
 def test_a_reorged_check_block_is_read_again_and_replaced():
