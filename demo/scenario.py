@@ -12,6 +12,10 @@ daily operations from ``config.start_date`` to ``end_date`` in the reporting tim
 * ``ops-hot`` pays vendors and receives partner revenue; it is refilled through
   ``cold-vault -> buffer -> ops-hot`` when low and sends its excess to ``cold-vault``;
 * the decoy ERC-20 and the NFT move between registry wallets and outsiders;
+* ``cold-vault`` is a Safe-compatible multisig (``DemoSafe``, 2 of 3 signers): its code is
+  placed at the registry address before the first day (as a Safe proxy is) and set up in the
+  deployment block; everything it sends is an ``execute`` carrying two signers' signatures,
+  submitted by a relayer; a third of the way through, one signer is swapped for a new one;
 * silent days (most Sundays and a three-day stretch) have no block at all; some blocks
   fall at exactly local 00:00:00 or 23:59:59, two fall in the repeated hour of a
   daylight-saving change; one transfer moves zero tokens; the last blocks of the last day
@@ -38,6 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from eth_abi import encode as abi_encode
+from eth_account import Account
 from eth_utils import function_signature_to_4byte_selector, keccak
 from web3 import Web3
 
@@ -57,6 +62,10 @@ PRIORITY_FEE = 10**9
 SENDER_ETH = 1_000 * 10**18
 BRIDGE_DAYS = (3, 9, 16, 24, 31, 40, 52, 58, 70, 76)  # active-day indexes of bridge-outs
 BRIDGE_AMOUNTS = (50_000, 75_000, 20_000, 120_000, 35_000)  # whole tokens, in turn
+GAS_SAFE = 400_000  # an execute of the cold vault (signature checks + the inner call)
+SAFE_THRESHOLD = 2
+SAFE_SIGNERS = ("cold-signer-1", "cold-signer-2", "cold-signer-3")
+SAFE_SWAP = ("cold-signer-2", "cold-signer-4")  # the one signer change, mid-history
 
 
 def _selector(signature: str) -> str:
@@ -67,6 +76,9 @@ SEL_TRANSFER = _selector("transfer(address,uint256)")
 SEL_MINT = _selector("mint(address,uint256)")
 SEL_BURN = _selector("burn(uint256)")
 SEL_TRANSFER_FROM = _selector("transferFrom(address,address,uint256)")
+SEL_SAFE_EXECUTE = _selector("execute(address,bytes,bytes)")
+SEL_SAFE_SETUP = _selector("setup(address[],uint256)")
+SEL_SAFE_SWAP = _selector("swapOwner(address,address)")
 
 
 class ScenarioError(RuntimeError):
@@ -108,6 +120,25 @@ class ScenarioSummary:
 def demo_address(name: str) -> str:
     """The demo's address for ``name``: keccak("usd1inv-demo:" + name)[-20:], lower-case."""
     return "0x" + keccak(text=f"usd1inv-demo:{name}")[-20:].hex()
+
+
+def demo_signer_key(name: str) -> bytes:
+    """The demo's private key of a multisig signer: keccak("usd1inv-demo-signer:" + name).
+    Demo keys only: anyone can derive them."""
+    return keccak(text=f"usd1inv-demo-signer:{name}")
+
+
+def demo_signer(name: str) -> str:
+    """The lower-case address of the demo signer ``name``."""
+    return Account.from_key(demo_signer_key(name)).address.lower()
+
+
+def cold_vault_signers(after_swap: bool = False) -> list[str]:
+    """The cold vault's signers (sorted lower-case addresses) before or after the swap."""
+    names = list(SAFE_SIGNERS)
+    if after_swap:
+        names[names.index(SAFE_SWAP[0])] = SAFE_SWAP[1]
+    return sorted(demo_signer(n) for n in names)
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> int:
@@ -304,6 +335,11 @@ class _Scenario:
         self.bridge = False
         self.bridge_pending: list[int] = []
         self.bridge_out: list[tuple[int, int]] = []
+        # the cold vault multisig: its signers (names), the wallet's nonce, who submits
+        self.safe = self.wallet["cold-vault"]
+        self.safe_signers = list(SAFE_SIGNERS)
+        self.safe_nonce = 0
+        self.relayer = demo_address("cold-vault-relayer")
 
     def _check_registry(self) -> None:
         """The scenario needs the demo registry's labels."""
@@ -333,7 +369,37 @@ class _Scenario:
     # -- USD1 operations (queued into the current block) ----------------------------------
     def transfer(self, sender: str, receiver: str, amount: int) -> None:
         self.usd1.move(sender, receiver, amount)
-        self.chain.send(sender, self.token, "0x" + SEL_TRANSFER + _word(receiver) + _word(amount))
+        data = "0x" + SEL_TRANSFER + _word(receiver) + _word(amount)
+        if sender == self.safe:  # the multisig sends through execute, signed by its owners
+            self.safe_execute(self.token, data)
+        else:
+            self.chain.send(sender, self.token, data)
+
+    # -- the cold vault multisig ------------------------------------------------------------
+    def safe_execute(self, to: str, data: str) -> None:
+        """Queue the cold vault's call ``to.call(data)``: SAFE_THRESHOLD signers sign the
+        wallet's transaction hash (ordered by address, as it checks), the relayer submits."""
+        payload = bytes.fromhex(data[2:])
+        digest = keccak(
+            abi_encode(
+                ["uint256", "address", "address", "bytes32", "uint256"],
+                [self.network.chain_id, self.safe, to, keccak(payload), self.safe_nonce],
+            )
+        )
+        keys = sorted(
+            (demo_signer(n), demo_signer_key(n)) for n in self.safe_signers[:SAFE_THRESHOLD]
+        )
+        signatures = b"".join(Account.unsafe_sign_hash(digest, key).signature for _, key in keys)
+        call = abi_encode(["address", "bytes", "bytes"], [to, payload, signatures])
+        self.chain.send(self.relayer, self.safe, "0x" + SEL_SAFE_EXECUTE + call.hex(), GAS_SAFE)
+        self.safe_nonce += 1
+
+    def safe_swap_signer(self) -> None:
+        """Replace one signer of the cold vault (a call of the wallet to itself)."""
+        old, new = SAFE_SWAP
+        data = "0x" + SEL_SAFE_SWAP + _word(demo_signer(old)) + _word(demo_signer(new))
+        self.safe_execute(self.safe, data)
+        self.safe_signers[self.safe_signers.index(old)] = new
 
     def mint(self, receiver: str, amount: int) -> None:
         self.usd1.mint(receiver, amount)
@@ -395,6 +461,7 @@ class _Scenario:
         self.chain.call("evm_setAutomine", [False])
         senders = [ISSUER, *self.wallet.values(), self.market_maker, self.partner, *self.customers]
         senders.append(self.vendors[6])  # the exchange account's address (exchange_withdrawal)
+        senders.append(self.relayer)  # submits the cold vault's signed transactions
         for sender in senders:
             self.chain.fund(sender)
         self.deploy(deploy_ts)
@@ -418,8 +485,14 @@ class _Scenario:
             (contracts["LookAlikeNFT"]["bytecode"], nft_args),
         ):
             self.chain.send(ISSUER, None, code + args.hex(), gas=GAS_DEPLOY)
+        # the cold vault becomes a multisig at its registry address: its code placed there (a
+        # Safe proxy's), its owners and threshold set up in the same block
+        self.chain.call("anvil_setCode", [self.safe, contracts["DemoSafe"]["runtime"]])
+        owners = [demo_signer(n) for n in self.safe_signers]
+        setup = abi_encode(["address[]", "uint256"], [owners, SAFE_THRESHOLD])
+        self.chain.send(self.relayer, self.safe, "0x" + SEL_SAFE_SETUP + setup.hex(), GAS_SAFE)
         block, receipts = self.chain.mine(timestamp)
-        addresses = [r["contractAddress"].lower() for r in receipts]
+        addresses = [r["contractAddress"].lower() for r in receipts if r["contractAddress"]]
         if addresses[0] != self.token:
             raise ScenarioError(
                 f"DemoUSD1 was deployed at {addresses[0]}, but the config's token address is "
@@ -623,6 +696,9 @@ class _Scenario:
             self.nft_transfer(treasury, self.vendors[0], 1)
             self.nft_transfer(self.market_maker, self.wallet["ops-hot"], 2)
 
+        def signer_change() -> None:
+            self.safe_swap_signer()
+
         def exchange_withdrawal() -> None:
             # the operator's exchange account (its deposit address, vendor-07) sends to ops-hot
             # what the exchange and the ledger booked the evening before, at the month end:
@@ -642,6 +718,7 @@ class _Scenario:
             (mid, 1): [lambda: self.transfer(treasury, cold, self.tokens(1_500_000))],
             (late, 1): [burn],
         }
+        plan.setdefault((active[n // 3], 0), []).append(signer_change)
         month_starts = [i for i in range(1, n) if active[i].month != active[i - 1].month]
         if month_starts:
             plan.setdefault((active[month_starts[-1]], 0), []).append(exchange_withdrawal)
@@ -657,6 +734,7 @@ class _Scenario:
             nft_mints: "nft-mint",
             nft_moves: "nft-move",
             exchange_withdrawal: "exchange-withdrawal",
+            signer_change: "signer-change",
         }
         return plan
 

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 COMPILE_SCRIPT = CONTRACTS_DIR / "compile.js"
-SOURCES = ("DemoUSD1.sol", "LookAlikeNFT.sol")
+SOURCES = ("DemoUSD1.sol", "LookAlikeNFT.sol", "DemoSafe.sol")
 NODE_MODULES_ENV = "USD1INV_NODE_MODULES"
 CACHE_NAME = "contracts.json"
 
@@ -34,7 +34,7 @@ SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
     "metadata": {"bytecodeHash": "none"},
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
 }
 
 
@@ -132,6 +132,8 @@ def _extract(output: dict[str, Any]) -> dict[str, dict[str, Any]]:
             contracts[name] = {
                 "abi": item["abi"],
                 "bytecode": "0x" + item["evm"]["bytecode"]["object"],
+                # runtime code: what a contract placed with anvil_setCode runs (DemoSafe)
+                "runtime": "0x" + item["evm"]["deployedBytecode"]["object"],
             }
     missing = {Path(s).stem for s in SOURCES} - contracts.keys()
     if missing:
@@ -140,7 +142,8 @@ def _extract(output: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def compile_contracts(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """Compile DemoUSD1 and LookAlikeNFT; return name -> {"abi": list, "bytecode": "0x..."}.
+    """Compile DemoUSD1, LookAlikeNFT and DemoSafe; return name -> {"abi": list,
+    "bytecode": "0x...", "runtime": "0x..."} (creation and runtime code).
 
     The result is cached in ``out_dir/contracts.json`` under the sha256 of the inputs; when
     the sources, settings and compiler are unchanged, the cache is returned without running

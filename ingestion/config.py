@@ -41,6 +41,7 @@ ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 Ownership = Literal["operating", "client"]
+WalletControl = Literal["eoa", "safe", "other_contract"]
 Purpose = Literal["hot", "cold", "buffer", "deposit", "omnibus", "treasury", "payout", "other"]
 
 
@@ -139,6 +140,12 @@ class Wallet(_Strict):
     purpose: Purpose
     custody_provider: str = Field(min_length=1, description="who holds the keys: 'self' or a firm")
     ownership: Ownership
+    control: WalletControl | None = Field(
+        default=None,
+        description="what the registry says controls the address on chain: a single key "
+        "(eoa), a Safe multisig (safe) or another contract; marts.wallet_control compares it "
+        "with what the chain says (omitted: no claim, nothing compared)",
+    )
 
     _check_address = field_validator("address", mode="before")(_address)
 

@@ -36,16 +36,20 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         (w.network, w.address, w.entity, w.label, w.purpose, w.custody_provider, w.ownership)
         for w in config.wallets
     ]
+    # what the registry claims controls a wallet (wallets[].control), compared with the chain
+    claims = [(w.network, w.address, w.control) for w in config.wallets if w.control]
     con.execute("begin transaction")
     try:
         for table, rows, width in (
             ("raw.registry_entities", entities, 2),
             ("raw.registry_networks", networks, 7),
             ("raw.registry_wallets", wallets, 7),
+            ("raw.registry_wallet_control_claims", claims, 3),
         ):
             con.execute(f"delete from {table}")
-            placeholders = ", ".join(["?"] * width)
-            con.executemany(f"insert into {table} values ({placeholders})", rows)
+            if rows:
+                placeholders = ", ".join(["?"] * width)
+                con.executemany(f"insert into {table} values ({placeholders})", rows)
         risk_counts = load_risk_config(con, config)  # raw.registry_* of `risk:`
         comparisons = load_reconciliation_config(con, config)  # `reconciliation:`
         contracts = load_contract_locations(con, config)  # `contract_locations:`
@@ -60,6 +64,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, i
         "entities": len(entities),
         "networks": len(networks),
         "wallets": len(wallets),
+        "wallet_control_claims": len(claims),
         **risk_counts,
         "reconciliation_comparisons": comparisons,
         "contract_locations": contracts,

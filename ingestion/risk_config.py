@@ -16,6 +16,7 @@ risk:
   withdrawal_shock: {share_of_client_balance: "0.20"}    # or {amount: "500000"}
   health:
     open_break_count: {warn_above: 0, alert_above: 5}
+    max_single_key_balance: {warn_above: "1000000"}     # a single key (eoa) above 1M warns
 ```
 
 A rule applies to one dimension (`location`: a location_id, `custody_provider`, `network`);
@@ -54,6 +55,14 @@ HEALTH_SIGNALS: dict[str, tuple[Decimal | None, Decimal | None]] = {
     "pending_share": (Decimal("0.10"), Decimal("0.50")),
     "unknown_control_balance": (Decimal(0), Decimal(1000)),
     "stress_shortfall": (None, Decimal(0)),
+    # who controls the wallets (marts.wallet_control): the largest balance of an own wallet held
+    # by a single key (not checked unless configured: set warn_above to the amount a single key
+    # may hold), wallets whose signers / threshold / kind changed that day, Safes that one
+    # signature can move, and wallets whose registry claim (wallets[].control) the chain denies
+    "max_single_key_balance": (None, None),
+    "control_change_count": (Decimal(0), None),
+    "single_signer_safe_count": (Decimal(0), None),
+    "control_mismatch_count": (Decimal(0), None),
 }
 
 DDL = """
@@ -189,6 +198,10 @@ class HealthThresholds(_Strict):
     pending_share: Threshold = _default("pending_share")
     unknown_control_balance: Threshold = _default("unknown_control_balance")
     stress_shortfall: Threshold = _default("stress_shortfall")
+    max_single_key_balance: Threshold = _default("max_single_key_balance")
+    control_change_count: Threshold = _default("control_change_count")
+    single_signer_safe_count: Threshold = _default("single_signer_safe_count")
+    control_mismatch_count: Threshold = _default("control_mismatch_count")
 
     def rows(self) -> list[tuple[str, Decimal | None, Decimal | None]]:
         return [

@@ -48,6 +48,14 @@ create table if not exists raw.registry_wallets (
     ownership varchar not null,
     primary key (network, address)
 );
+-- wallets[].control: what the registry claims controls a wallet (eoa | safe |
+-- other_contract); only the wallets that claim one
+create table if not exists raw.registry_wallet_control_claims (
+    network varchar not null,
+    address varchar not null,
+    claimed_control varchar not null,
+    primary key (network, address)
+);
 
 -- one ERC-20 Transfer log of a configured token touching a registry wallet; `loaded_seq`
 -- (from raw.onchain_change_seq, set when the row is inserted) and the deletion log below let
@@ -124,6 +132,39 @@ create table if not exists raw.onchain_balances (
     provenance varchar not null,
     load_id varchar not null,
     primary key (chain_id, token_address, address, block_date, period_type)
+);
+
+-- what controls each registry wallet at each local day's check block (the block balanceOf is
+-- read at): eth_getCode (empty = a single key, eoa) and, for a contract, Safe's getOwners()
+-- and getThreshold(). Identity (chain_id, address, block_date); a day whose check block
+-- changed (a reorg) is replaced.
+create table if not exists raw.onchain_wallet_control (
+    chain_id bigint not null,
+    network varchar not null,
+    address varchar not null,
+    block_number bigint not null,
+    block_hash varchar not null,
+    block_time timestamptz not null,
+    block_date date not null,
+    wallet_kind varchar not null,
+    code_hash varchar,
+    signers varchar,
+    signer_count integer,
+    threshold bigint,
+    is_final boolean not null,
+    provenance varchar not null,
+    load_id varchar not null,
+    primary key (chain_id, address, block_date)
+);
+-- the signers of a Safe row of raw.onchain_wallet_control, one row each (portable set logic in
+-- dbt: no list types); written and replaced with their wallet-day row
+create table if not exists raw.onchain_wallet_signers (
+    chain_id bigint not null,
+    network varchar not null,
+    address varchar not null,
+    block_date date not null,
+    signer varchar not null,
+    primary key (chain_id, address, block_date, signer)
 );
 
 create sequence if not exists audit.load_seq;

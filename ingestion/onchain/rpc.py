@@ -136,13 +136,19 @@ class RpcClient:
         return self._with_retries(method, once)
 
     def batch(
-        self, calls: Sequence[tuple[str, Sequence[Any]]], *, range_errors_as_results: bool = False
+        self,
+        calls: Sequence[tuple[str, Sequence[Any]]],
+        *,
+        range_errors_as_results: bool = False,
+        errors_as_results: bool = False,
     ) -> list[Any]:
         """Several calls in one HTTP request; results in the order asked.
 
         A transient fault in any answer retries the whole batch. With
         ``range_errors_as_results`` an eth_getLogs answer "range too large" is returned in its
-        place as an ``RpcRangeTooLargeError`` (so the caller splits that one query only).
+        place as an ``RpcRangeTooLargeError`` (so the caller splits that one query only); with
+        ``errors_as_results`` every final JSON-RPC error answer (an ``eth_call`` that reverts)
+        is returned in its place as an ``RpcError``.
         """
         if not calls:
             return []
@@ -157,7 +163,11 @@ class RpcClient:
                 try:
                     out.append(self._check(method, response))
                 except RpcRangeTooLargeError as exc:
-                    if not range_errors_as_results:
+                    if not (range_errors_as_results or errors_as_results):
+                        raise
+                    out.append(exc)
+                except RpcError as exc:
+                    if not errors_as_results:
                         raise
                     out.append(exc)
             return out

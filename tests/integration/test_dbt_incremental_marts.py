@@ -266,6 +266,32 @@ def _enrich(con: duckdb.DuckDBPyConnection) -> None:
     )
     # liquidity: the default channels and the US calendar over the generated days
     write_schedule(con, LiquidityConfig(), ZoneInfo("UTC"), date(2026, 3, 27), date(2026, 4, 30))
+    # wallet control at each day end: every wallet a single key but the first, a 2-of-3 Safe
+    # whose signer 0x…b is swapped for 0x…d from 2026-03-30 on
+    con.execute(
+        "insert into raw.onchain_wallet_control select d.chain_id, w.network, w.address, "
+        "coalesce(d.last_block, 0), coalesce(d.last_block_hash, '0x'), "
+        "coalesce(d.last_block_time, timestamptz '2026-03-25 00:00:00+00'), d.block_date, "
+        "case when w.address = m.first then 'safe' else 'eoa' end, null, null, null, "
+        "case when w.address = m.first then 2 end, d.is_final, 'test', 'test' "
+        "from raw.registry_wallets w cross join raw.onchain_day_blocks d "
+        "cross join (select min(address) as first from raw.registry_wallets) m "
+        "where w.network = d.network"
+    )
+    con.execute(
+        "insert into raw.onchain_wallet_signers select c.chain_id, c.network, c.address, "
+        "c.block_date, s.signer from raw.onchain_wallet_control c cross join (values "
+        "('0x' || repeat('a', 40)), ('0x' || repeat('b', 40)), ('0x' || repeat('c', 40)), "
+        "('0x' || repeat('d', 40))) s(signer) where c.wallet_kind = 'safe' and "
+        "(s.signer in ('0x' || repeat('a', 40), '0x' || repeat('c', 40)) or "
+        "(s.signer = '0x' || repeat('b', 40)) = (c.block_date < date '2026-03-30'))"
+    )
+    con.execute(
+        "update raw.onchain_wallet_control c set signer_count = 3, signers = (select "
+        "string_agg(s.signer, ',' order by s.signer) from raw.onchain_wallet_signers s "
+        "where s.address = c.address and s.block_date = c.block_date) "
+        "where c.wallet_kind = 'safe'"
+    )
     _load_prices(
         con, "prices-1", [(f"{day.isoformat()} 12:00:00", price) for day, price in PRICES.items()]
     )

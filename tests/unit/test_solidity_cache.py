@@ -12,11 +12,15 @@ from demo import solidity
 
 
 def _fake_output() -> dict[str, Any]:
-    item = {"abi": [], "evm": {"bytecode": {"object": "6080"}}}
+    item = {
+        "abi": [],
+        "evm": {"bytecode": {"object": "6080"}, "deployedBytecode": {"object": "60"}},
+    }
     return {
         "contracts": {
             "DemoUSD1.sol": {"DemoUSD1": item},
             "LookAlikeNFT.sol": {"LookAlikeNFT": item},
+            "DemoSafe.sol": {"DemoSafe": item},
         }
     }
 
@@ -43,6 +47,7 @@ def test_second_call_uses_the_cache(fake_solc: list[int], tmp_path: Path) -> Non
     second = solidity.compile_contracts(out)
     assert first == second
     assert first["DemoUSD1"]["bytecode"] == "0x6080"
+    assert first["DemoSafe"]["runtime"] == "0x60"  # runtime code (placed with anvil_setCode)
     assert len(fake_solc) == 1
 
 

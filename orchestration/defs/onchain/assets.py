@@ -16,13 +16,22 @@ from dagster import (
 from ingestion.config import Config
 from ingestion.onchain.balances import snapshot_balances
 from ingestion.onchain.transfers import sync_transfers
+from ingestion.onchain.wallet_control import snapshot_wallet_control
 from orchestration.defs.onchain.partitions import network_day_partitions, split_partition_key
 from orchestration.defs.resources import InventoryConfig, Warehouse, rpc_client
 
 ONCHAIN_TRANSFERS = AssetKey(["raw", "onchain_transfers"])
 ONCHAIN_DAY_BLOCKS = AssetKey(["raw", "onchain_day_blocks"])
 ONCHAIN_BALANCES = AssetKey(["raw", "onchain_balances"])
-ONCHAIN_KEYS = [ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS, ONCHAIN_BALANCES]
+ONCHAIN_WALLET_CONTROL = AssetKey(["raw", "onchain_wallet_control"])
+ONCHAIN_WALLET_SIGNERS = AssetKey(["raw", "onchain_wallet_signers"])
+ONCHAIN_KEYS = [
+    ONCHAIN_TRANSFERS,
+    ONCHAIN_DAY_BLOCKS,
+    ONCHAIN_BALANCES,
+    ONCHAIN_WALLET_CONTROL,
+    ONCHAIN_WALLET_SIGNERS,
+]
 
 
 def partition_scope(context: AssetExecutionContext) -> tuple[list[str], list[date]]:
@@ -61,6 +70,15 @@ def build_onchain_assets(config: Config) -> list:
                 ONCHAIN_BALANCES,
                 "balanceOf(wallet) of the token at every period end's last final block.",
             ),
+            spec(
+                ONCHAIN_WALLET_CONTROL,
+                "What controls each wallet at every day end's check block: a single key "
+                "(eoa), a Safe (getOwners, getThreshold) or another contract.",
+            ),
+            spec(
+                ONCHAIN_WALLET_SIGNERS,
+                "The signers of each Safe wallet at every day end, one row each.",
+            ),
         ],
         name="onchain_transfers",
         partitions_def=partitions,
@@ -69,10 +87,11 @@ def build_onchain_assets(config: Config) -> list:
     def onchain_transfers(
         context: AssetExecutionContext, inventory_config: InventoryConfig, warehouse: Warehouse
     ):
-        """Sync the run's networks for its local days, then read balanceOf at period ends."""
+        """Sync the run's networks for its local days, then read balanceOf at period ends and
+        what controls each wallet at day ends."""
         cfg = inventory_config.config
         names, days = partition_scope(context)
-        reports, balances, failures = {}, {}, {}
+        reports, balances, controls, failures = {}, {}, {}, {}
         for name in names:
             network = cfg.network(name)
             try:
@@ -90,6 +109,15 @@ def build_onchain_assets(config: Config) -> list:
                         history_from=cfg.start_date,
                     )
                     balances[name] = snapshot_balances(
+                        con,
+                        client,
+                        network,
+                        wallets,
+                        report.day_end_blocks,
+                        report.final_block,
+                        context.run_id,
+                    )
+                    controls[name] = snapshot_wallet_control(
                         con,
                         client,
                         network,
@@ -120,6 +148,11 @@ def build_onchain_assets(config: Config) -> list:
             asset_key=ONCHAIN_BALANCES,
             metadata={"rows_written": sum(balances.values())},
         )
+        yield MaterializeResult(
+            asset_key=ONCHAIN_WALLET_CONTROL,
+            metadata={"rows_written": sum(controls.values())},
+        )
+        yield MaterializeResult(asset_key=ONCHAIN_WALLET_SIGNERS)
         yield MaterializeResult(
             asset_key=ONCHAIN_TRANSFERS,
             metadata={

@@ -9,6 +9,8 @@ REGISTRY_TABLES = {
     "registry_entities": "Entities (legal owners) from the configuration.",
     "registry_networks": "Networks with their token (address, symbol, decimals) and finality.",
     "registry_wallets": "The wallet registry: address, entity, purpose, custody, ownership.",
+    "registry_wallet_control_claims": "What the registry claims controls each wallet on chain "
+    "(wallets[].control: eoa, safe, other_contract).",
     "registry_concentration_limits": "Concentration limits per location, provider, network.",
     "registry_withdrawal_shock": "The withdrawal shock of the stress test (risk:).",
     "registry_health_thresholds": "Warn and alert thresholds of the health signals (risk:).",

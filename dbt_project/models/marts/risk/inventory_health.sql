@@ -18,6 +18,11 @@
       liquid_within_24h is what marts.liquidity_horizons can pay out as tokens within 24 hours
       (cold, custodian and exchange holdings only after their move / withdrawal times);
       stress_shortfall_24h = the shock not met by it.
+    - wallet control (marts.wallet_control): max_single_key_balance = the largest balance of a
+      registry wallet a single key controls (eoa) that day; control_change_count = wallets
+      whose signers, threshold or kind changed since their previous day; single_signer_safe_count
+      = Safes with threshold 1; control_mismatch_count = wallets whose registry claim
+      (wallets[].control) the chain does not show. 0 (null for the balance) without data.
     - health_status: 'alert' when a signal is above its alert_above, else 'warn' when one is
       above its warn_above, else 'ok'; health_reasons lists them ('signal value > level limit').
 -#}
@@ -57,6 +62,12 @@ in_transit_items as (
 liquidity as (
 
     select * from {{ ref('liquidity_horizons') }}
+
+),
+
+wallet_control as (
+
+    select * from {{ ref('wallet_control') }}
 
 ),
 
@@ -210,6 +221,36 @@ settled as (
 
 ),
 
+-- who controls the wallets: balances held by a single key, changes, threshold-1 Safes, claims
+-- the chain denies
+control_daily as (
+
+    select
+        wallet_control.as_of_date,
+        cast(
+            max(case when wallet_control.wallet_kind = 'eoa' then inventory.balance end)
+            as decimal(38, 18)
+        ) as max_single_key_balance,
+        cast(sum(case when wallet_control.is_control_changed then 1 else 0 end) as bigint)
+            as control_change_count,
+        cast(sum(case when wallet_control.is_single_signer_safe then 1 else 0 end) as bigint)
+            as single_signer_safe_count,
+        cast(sum(case when wallet_control.is_control_mismatch then 1 else 0 end) as bigint)
+            as control_mismatch_count
+
+    from wallet_control
+
+    left join inventory
+        on
+            wallet_control.as_of_date = inventory.as_of_date
+            and wallet_control.network = inventory.network
+            and wallet_control.wallet_address = inventory.location_id
+            and inventory.location_type = 'wallet'
+
+    group by wallet_control.as_of_date
+
+),
+
 -- what the liquidity horizons say can be paid out as tokens within 24 hours, all entities
 liquid_24h as (
 
@@ -303,7 +344,11 @@ signals as (
         stressed.pending_out_total,
         {{ ratio_half_even(
             'stressed.pending_in_total + stressed.pending_out_total', 'stressed.balance_total'
-        ) }} as pending_share
+        ) }} as pending_share,
+        control_daily.max_single_key_balance,
+        coalesce(control_daily.control_change_count, 0) as control_change_count,
+        coalesce(control_daily.single_signer_safe_count, 0) as single_signer_safe_count,
+        coalesce(control_daily.control_mismatch_count, 0) as control_mismatch_count
 
     from stressed
 
@@ -319,6 +364,9 @@ signals as (
     left join settled
         on stressed.as_of_date = settled.as_of_date
 
+    left join control_daily
+        on stressed.as_of_date = control_daily.as_of_date
+
 ),
 
 -- one row per day and signal, in the order health_reasons lists them
@@ -327,7 +375,8 @@ signal_values as (
     {%- set checked = [
         'open_break_count', 'oldest_break_age_days', 'unexplained_break_amount',
         'concentration_breach_count', 'max_transfer_latency_seconds', 'pending_share',
-        'unknown_control_balance', 'stress_shortfall',
+        'unknown_control_balance', 'stress_shortfall', 'max_single_key_balance',
+        'control_change_count', 'single_signer_safe_count', 'control_mismatch_count',
     ] %}
     {%- for signal in checked %}
     select
@@ -419,6 +468,10 @@ final as (
         cast(signals.pending_in_total as decimal(38, 18)) as pending_in_total,
         cast(signals.pending_out_total as decimal(38, 18)) as pending_out_total,
         cast(signals.pending_share as decimal(38, 18)) as pending_share,
+        cast(signals.max_single_key_balance as decimal(38, 18)) as max_single_key_balance,
+        cast(signals.control_change_count as bigint) as control_change_count,
+        cast(signals.single_signer_safe_count as bigint) as single_signer_safe_count,
+        cast(signals.control_mismatch_count as bigint) as control_mismatch_count,
         cast(case
             when reasons.health_level = 2 then 'alert'
             when reasons.health_level = 1 then 'warn'
