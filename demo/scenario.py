@@ -12,6 +12,9 @@ daily operations from ``config.start_date`` to ``end_date`` in the reporting tim
 * ``ops-hot`` pays vendors and receives partner revenue; it is refilled through
   ``cold-vault -> buffer -> ops-hot`` when low and sends its excess to ``cold-vault``;
 * the decoy ERC-20 and the NFT move between registry wallets and outsiders;
+* the issuer freezes one customer deposit address (``FROZEN_DEPOSIT``) for a few days
+  mid-history (``blacklist``, then ``unBlacklist``): while frozen nobody deposits to it and the
+  evening sweep leaves it alone, so its balance sits frozen until the sweep after unfreezing;
 * silent days (most Sundays and a three-day stretch) have no block at all; some blocks
   fall at exactly local 00:00:00 or 23:59:59, two fall in the repeated hour of a
   daylight-saving change; one transfer moves zero tokens; the last blocks of the last day
@@ -57,6 +60,8 @@ PRIORITY_FEE = 10**9
 SENDER_ETH = 1_000 * 10**18
 BRIDGE_DAYS = (3, 9, 16, 24, 31, 40, 52, 58, 70, 76)  # active-day indexes of bridge-outs
 BRIDGE_AMOUNTS = (50_000, 75_000, 20_000, 120_000, 35_000)  # whole tokens, in turn
+FROZEN_DEPOSIT = "deposit-04"  # the deposit address the issuer freezes for a few days
+FREEZE_ACTIVE_DAYS = 5  # active days between the freeze and the unfreeze
 
 
 def _selector(signature: str) -> str:
@@ -67,6 +72,8 @@ SEL_TRANSFER = _selector("transfer(address,uint256)")
 SEL_MINT = _selector("mint(address,uint256)")
 SEL_BURN = _selector("burn(uint256)")
 SEL_TRANSFER_FROM = _selector("transferFrom(address,address,uint256)")
+SEL_BLACKLIST = _selector("blacklist(address)")
+SEL_UN_BLACKLIST = _selector("unBlacklist(address)")
 
 
 class ScenarioError(RuntimeError):
@@ -103,6 +110,8 @@ class ScenarioSummary:
     edge_blocks: dict[str, int] = field(default_factory=dict)
     # bridge-outs (treasury burns to move inventory to another network): (unix time, base units)
     bridge_out: list[tuple[int, int]] = field(default_factory=list)
+    # issuer freezes: (address, unix time of the freeze block, unix time of the unfreeze block)
+    freezes: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def demo_address(name: str) -> str:
@@ -304,10 +313,15 @@ class _Scenario:
         self.bridge = False
         self.bridge_pending: list[int] = []
         self.bridge_out: list[tuple[int, int]] = []
+        self.frozen: set[str] = set()  # addresses the issuer has frozen now
+        self.freeze_started: dict[str, int] = {}
+        self.unfreezing: set[str] = set()  # unfrozen in the block being built
+        self.freezes: list[tuple[str, int, int]] = []
 
     def _check_registry(self) -> None:
         """The scenario needs the demo registry's labels."""
         needed = ["omnibus-hot", "treasury", "ops-hot", "cold-vault", "buffer", "deposit-01"]
+        needed.append(FROZEN_DEPOSIT)
         missing = [label for label in needed if label not in self.wallet]
         if missing:
             raise ScenarioError(
@@ -343,6 +357,21 @@ class _Scenario:
         self.usd1.burn(holder, amount)
         self.chain.send(holder, self.token, "0x" + SEL_BURN + _word(amount))
 
+    def freeze(self, holder: str) -> None:
+        """The issuer freezes ``holder`` (it neither sends nor receives from this block)."""
+        self.frozen.add(holder)
+        self.chain.send(ISSUER, self.token, "0x" + SEL_BLACKLIST + _word(holder))
+
+    def unfreeze(self, holder: str) -> None:
+        """The issuer unfreezes ``holder`` (it may move again from the next block)."""
+        self.unfreezing.add(holder)
+        self.chain.send(ISSUER, self.token, "0x" + SEL_UN_BLACKLIST + _word(holder))
+
+    def deposit_to(self, customer: str) -> str | None:
+        """The customer's deposit address, or None while the issuer has it frozen."""
+        deposit = self.deposit_of[customer]
+        return None if deposit in self.frozen else deposit
+
     def decoy_transfer(self, sender: str, receiver: str, amount: int) -> None:
         self.decoy.move(sender, receiver, amount)
         self.chain.send(
@@ -367,6 +396,12 @@ class _Scenario:
         self.decoy.settle()
         self.bridge_out += [(timestamp, amount) for amount in self.bridge_pending]
         self.bridge_pending = []
+        for holder in sorted(self.frozen - self.freeze_started.keys()):
+            self.freeze_started[holder] = timestamp
+        for holder in sorted(self.unfreezing):
+            self.freezes.append((holder, self.freeze_started.pop(holder), timestamp))
+            self.frozen.discard(holder)
+        self.unfreezing = set()
         return block
 
     # -- setup ----------------------------------------------------------------------------
@@ -515,7 +550,9 @@ class _Scenario:
             have = self.usd1.available(customer)
             if have >= self.tokens(100):
                 amount = min(self.amount(100, 50_000), have)
-                self.transfer(customer, self.deposit_of[customer], amount)
+                deposit = self.deposit_to(customer)
+                if deposit is not None:  # a frozen address cannot receive: no deposit
+                    self.transfer(customer, deposit, amount)
 
     def rule_withdrawals(self, count: int) -> None:
         """The omnibus pays customer withdrawals (more when it holds a lot)."""
@@ -562,7 +599,7 @@ class _Scenario:
         omnibus, ops = self.wallet["omnibus-hot"], self.wallet["ops-hot"]
         for deposit in self.deposits:
             have = self.usd1.available(deposit)
-            if have > 0:
+            if have > 0 and deposit not in self.frozen:
                 self.transfer(deposit, omnibus, have)
         have = self.usd1.available(ops)
         if have > self.tokens(500_000):
@@ -580,14 +617,19 @@ class _Scenario:
 
     def filler(self) -> None:
         """Make sure a block carries a USD1 transfer touching the registry (a deposit)."""
-        rich = [c for c in self.customers if self.usd1.available(c) >= self.tokens(100)]
+        rich = [
+            c
+            for c in self.customers
+            if self.usd1.available(c) >= self.tokens(100) and self.deposit_to(c) is not None
+        ]
+        open_deposits = [d for d in self.deposits if d not in self.frozen]
         if rich:
             customer = self.rng.choice(rich)
             amount = min(self.amount(100, 5_000), self.usd1.available(customer))
             self.transfer(customer, self.deposit_of[customer], amount)
         elif self.usd1.available(self.market_maker) >= self.tokens(5_000):
             self.transfer(
-                self.market_maker, self.rng.choice(self.deposits), self.amount(100, 5_000)
+                self.market_maker, self.rng.choice(open_deposits), self.amount(100, 5_000)
             )
         else:
             self.mint(self.market_maker, self.tokens(1_000_000))
@@ -642,6 +684,26 @@ class _Scenario:
             (mid, 1): [lambda: self.transfer(treasury, cold, self.tokens(1_500_000))],
             (late, 1): [burn],
         }
+        frozen_deposit = self.wallet[FROZEN_DEPOSIT]
+
+        def pre_freeze_deposit() -> None:
+            # the deposit the freeze then holds (the address is frozen before the evening sweep)
+            amount = min(
+                self.tokens(25_000) + self.unit // 2, self.usd1.available(self.market_maker)
+            )
+            self.transfer(self.market_maker, frozen_deposit, amount)
+
+        def freeze() -> None:
+            self.freeze(frozen_deposit)
+
+        def unfreeze() -> None:
+            self.unfreeze(frozen_deposit)
+
+        freeze_at = (n * 3) // 10
+        if freeze_at + FREEZE_ACTIVE_DAYS < n - 1:
+            plan.setdefault((active[freeze_at], 0), []).append(pre_freeze_deposit)
+            plan.setdefault((active[freeze_at], 1), []).append(freeze)
+            plan.setdefault((active[freeze_at + FREEZE_ACTIVE_DAYS], 0), []).append(unfreeze)
         month_starts = [i for i in range(1, n) if active[i].month != active[i - 1].month]
         if month_starts:
             plan.setdefault((active[month_starts[-1]], 0), []).append(exchange_withdrawal)
@@ -657,6 +719,8 @@ class _Scenario:
             nft_mints: "nft-mint",
             nft_moves: "nft-move",
             exchange_withdrawal: "exchange-withdrawal",
+            freeze: "freeze",
+            unfreeze: "unfreeze",
         }
         return plan
 
@@ -756,6 +820,7 @@ class _Scenario:
             balances={a: b for a, b in sorted(self.usd1.balances.items())},
             edge_blocks=dict(self.edge_blocks),
             bridge_out=list(self.bridge_out),
+            freezes=list(self.freezes),
         )
 
     def _with_forced(
