@@ -126,6 +126,25 @@ create table if not exists raw.onchain_balances (
     primary key (chain_id, token_address, address, block_date, period_type)
 );
 
+-- the token's issuer-freeze view (networks[].token.freeze.view, e.g. isBlacklisted(address)) of
+-- every registry wallet and counterparty at each local day's check block (the balanceOf one).
+-- Identity (chain_id, token_address, address, block_date); a re-orged check block is replaced.
+create table if not exists raw.onchain_freezes (
+    chain_id bigint not null,
+    network varchar not null,
+    token_address varchar not null,
+    address varchar not null,
+    block_number bigint not null,
+    block_hash varchar not null,
+    block_time timestamptz not null,
+    block_date date not null,
+    is_frozen boolean not null,
+    is_final boolean not null,
+    provenance varchar not null,
+    load_id varchar not null,
+    primary key (chain_id, token_address, address, block_date)
+);
+
 create sequence if not exists audit.load_seq;
 create table if not exists audit.load_log (
     load_seq bigint not null default nextval('audit.load_seq'),

@@ -1,4 +1,5 @@
-"""On-chain transfers and balance checks of the configured token, per network x local day."""
+"""On-chain transfers, balance checks and issuer freezes of the configured token, per network x
+local day."""
 
 from datetime import date, timedelta
 
@@ -15,6 +16,7 @@ from dagster import (
 
 from ingestion.config import Config
 from ingestion.onchain.balances import snapshot_balances
+from ingestion.onchain.freezes import snapshot_freezes
 from ingestion.onchain.transfers import sync_transfers
 from orchestration.defs.onchain.partitions import network_day_partitions, split_partition_key
 from orchestration.defs.resources import InventoryConfig, Warehouse, rpc_client
@@ -22,7 +24,8 @@ from orchestration.defs.resources import InventoryConfig, Warehouse, rpc_client
 ONCHAIN_TRANSFERS = AssetKey(["raw", "onchain_transfers"])
 ONCHAIN_DAY_BLOCKS = AssetKey(["raw", "onchain_day_blocks"])
 ONCHAIN_BALANCES = AssetKey(["raw", "onchain_balances"])
-ONCHAIN_KEYS = [ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS, ONCHAIN_BALANCES]
+ONCHAIN_FREEZES = AssetKey(["raw", "onchain_freezes"])
+ONCHAIN_KEYS = [ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS, ONCHAIN_BALANCES, ONCHAIN_FREEZES]
 
 
 def partition_scope(context: AssetExecutionContext) -> tuple[list[str], list[date]]:
@@ -61,6 +64,11 @@ def build_onchain_assets(config: Config) -> list:
                 ONCHAIN_BALANCES,
                 "balanceOf(wallet) of the token at every period end's last final block.",
             ),
+            spec(
+                ONCHAIN_FREEZES,
+                "The token's issuer-freeze view (token.freeze.view) of every registry wallet "
+                "and counterparty at every day end's check block; empty without token.freeze.",
+            ),
         ],
         name="onchain_transfers",
         partitions_def=partitions,
@@ -72,7 +80,7 @@ def build_onchain_assets(config: Config) -> list:
         """Sync the run's networks for its local days, then read balanceOf at period ends."""
         cfg = inventory_config.config
         names, days = partition_scope(context)
-        reports, balances, failures = {}, {}, {}
+        reports, balances, failures, freezes = {}, {}, {}, {}
         for name in names:
             network = cfg.network(name)
             try:
@@ -98,6 +106,16 @@ def build_onchain_assets(config: Config) -> list:
                         report.final_block,
                         context.run_id,
                     )
+                    freezes[name] = snapshot_freezes(
+                        con,
+                        client,
+                        network,
+                        [w.address for w in wallets]
+                        + [c.address for c in cfg.counterparties if c.network == name],
+                        report.day_end_blocks,
+                        report.final_block,
+                        context.run_id,
+                    )
                 reports[name] = report
                 context.log.info(report.summary())
             except Exception as exc:  # one network's outage must not stop the others
@@ -119,6 +137,10 @@ def build_onchain_assets(config: Config) -> list:
         yield MaterializeResult(
             asset_key=ONCHAIN_BALANCES,
             metadata={"rows_written": sum(balances.values())},
+        )
+        yield MaterializeResult(
+            asset_key=ONCHAIN_FREEZES,
+            metadata={"rows_written": sum(freezes.values())},
         )
         yield MaterializeResult(
             asset_key=ONCHAIN_TRANSFERS,
