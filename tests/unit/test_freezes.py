@@ -212,3 +212,94 @@ def test_a_failing_call_names_the_view_and_the_key():
     init_warehouse(con)
     with pytest.raises(RpcError, match=r"isBlacklisted\(address\).*token\.freeze\.view"):
         snapshot_freezes(con, Reverting({}), _network(VIEW), [WALLET], ENDS, 25, "l1")
+
+
+FREEZE_EVENTS = FreezeConfig(
+    view="isBlacklisted(address)",
+    frozen_events=["Blacklisted(address)", "AddedBlackList(address)"],
+    unfrozen_events=["UnBlacklisted(address)"],
+)
+BLACKLISTED = "0x" + keccak(text="Blacklisted(address)").hex()
+ADDED = "0x" + keccak(text="AddedBlackList(address)").hex()
+UNBLACKLISTED = "0x" + keccak(text="UnBlacklisted(address)").hex()
+
+
+def _event(block: int, index: int, topic0: str, address: str, indexed: bool = True) -> dict:
+    word = "0x" + "0" * 24 + address[2:]
+    return {
+        "blockNumber": hex(block),
+        "blockHash": f"0x{block:064x}",
+        "transactionHash": f"0x{block * 100 + index:064x}",
+        "logIndex": hex(index),
+        "topics": [topic0, word] if indexed else [topic0],
+        "data": "0x" if indexed else word,
+    }
+
+
+class EventNode(FreezeNode):
+    """Answers eth_getLogs with the given logs (filtered by topic0 and range)."""
+
+    network = "ethereum"
+
+    def __init__(self, logs: list[dict]):
+        super().__init__({})
+        self.logs = logs
+        self.filters: list = []
+
+    def batch(self, calls, range_errors_as_results=False):
+        out = []
+        for _, (params,) in calls:
+            self.filters.append(params["topics"])
+            lo, hi = int(params["fromBlock"], 16), int(params["toBlock"], 16)
+            wanted = set(params["topics"][0])
+            out.append(
+                [
+                    e
+                    for e in self.logs
+                    if lo <= int(e["blockNumber"], 16) <= hi and e["topics"][0] in wanted
+                ]
+            )
+        return out
+
+
+def test_freeze_events_indexed_or_in_data_load_once_and_rerun_changes_nothing():
+    from ingestion.onchain.freezes import sync_freeze_events
+
+    con = duckdb.connect()
+    init_warehouse(con)
+    logs = [
+        _event(5, 0, BLACKLISTED, WALLET),  # USDC: the address is an indexed topic
+        _event(8, 1, ADDED, COUNTERPARTY, indexed=False),  # USDT: the address is the data word
+        _event(9, 0, UNBLACKLISTED, WALLET),
+        _event(9, 1, "0x" + "ee" * 32, WALLET),  # another event of the token: not asked for
+    ]
+    node = EventNode(logs)
+    network = _network(FREEZE_EVENTS)
+    assert sync_freeze_events(con, node, network, 0, 20, "l1") == 3
+    assert node.filters[0] == [sorted([ADDED, BLACKLISTED, UNBLACKLISTED])]
+    rows = con.execute(
+        "select block_number, address, is_frozen, event_signature "
+        "from raw.onchain_freeze_events order by block_number, log_index"
+    ).fetchall()
+    assert rows == [
+        (5, WALLET, True, "Blacklisted(address)"),
+        (8, COUNTERPARTY, True, "AddedBlackList(address)"),
+        (9, WALLET, False, "UnBlacklisted(address)"),
+    ]
+    before = con.execute("select * from raw.onchain_freeze_events order by all").fetchall()
+    assert sync_freeze_events(con, EventNode(logs), network, 0, 20, "l2") == 0
+    assert con.execute("select * from raw.onchain_freeze_events order by all").fetchall() == before
+    # a range read again without the unfreeze (it was re-orged away before it was final)
+    assert sync_freeze_events(con, EventNode(logs[:2]), network, 9, 20, "l3") == 1
+    assert con.execute("select count(*) from raw.onchain_freeze_events").fetchone() == (2,)
+
+
+def test_no_events_configured_reads_no_logs():
+    from ingestion.onchain.freezes import sync_freeze_events
+
+    con = duckdb.connect()
+    init_warehouse(con)
+    node = EventNode([])
+    assert sync_freeze_events(con, node, _network(VIEW), 0, 20, "l1") == 0
+    assert sync_freeze_events(con, node, _network(None), 0, 20, "l1") == 0
+    assert node.filters == []

@@ -16,7 +16,7 @@ from dagster import (
 
 from ingestion.config import Config
 from ingestion.onchain.balances import snapshot_balances
-from ingestion.onchain.freezes import snapshot_freezes
+from ingestion.onchain.freezes import freeze_event_range, snapshot_freezes, sync_freeze_events
 from ingestion.onchain.transfers import sync_transfers
 from orchestration.defs.onchain.partitions import network_day_partitions, split_partition_key
 from orchestration.defs.resources import InventoryConfig, Warehouse, rpc_client
@@ -25,7 +25,14 @@ ONCHAIN_TRANSFERS = AssetKey(["raw", "onchain_transfers"])
 ONCHAIN_DAY_BLOCKS = AssetKey(["raw", "onchain_day_blocks"])
 ONCHAIN_BALANCES = AssetKey(["raw", "onchain_balances"])
 ONCHAIN_FREEZES = AssetKey(["raw", "onchain_freezes"])
-ONCHAIN_KEYS = [ONCHAIN_TRANSFERS, ONCHAIN_DAY_BLOCKS, ONCHAIN_BALANCES, ONCHAIN_FREEZES]
+ONCHAIN_FREEZE_EVENTS = AssetKey(["raw", "onchain_freeze_events"])
+ONCHAIN_KEYS = [
+    ONCHAIN_TRANSFERS,
+    ONCHAIN_DAY_BLOCKS,
+    ONCHAIN_BALANCES,
+    ONCHAIN_FREEZES,
+    ONCHAIN_FREEZE_EVENTS,
+]
 
 
 def partition_scope(context: AssetExecutionContext) -> tuple[list[str], list[date]]:
@@ -69,6 +76,11 @@ def build_onchain_assets(config: Config) -> list:
                 "The token's issuer-freeze view (token.freeze.view) of every registry wallet "
                 "and counterparty at every day end's check block; empty without token.freeze.",
             ),
+            spec(
+                ONCHAIN_FREEZE_EVENTS,
+                "The token's freeze / unfreeze events (token.freeze.frozen_events, "
+                "unfrozen_events) in final blocks; empty without token.freeze.",
+            ),
         ],
         name="onchain_transfers",
         partitions_def=partitions,
@@ -80,7 +92,7 @@ def build_onchain_assets(config: Config) -> list:
         """Sync the run's networks for its local days, then read balanceOf at period ends."""
         cfg = inventory_config.config
         names, days = partition_scope(context)
-        reports, balances, failures, freezes = {}, {}, {}, {}
+        reports, balances, failures, freezes, events = {}, {}, {}, {}, {}
         for name in names:
             network = cfg.network(name)
             try:
@@ -116,6 +128,13 @@ def build_onchain_assets(config: Config) -> list:
                         report.final_block,
                         context.run_id,
                     )
+                    span = freeze_event_range(
+                        con, network, list(report.day_end_blocks), report.final_block
+                    )
+                    if span is not None:
+                        events[name] = sync_freeze_events(
+                            con, client, network, *span, context.run_id
+                        )
                 reports[name] = report
                 context.log.info(report.summary())
             except Exception as exc:  # one network's outage must not stop the others
@@ -141,6 +160,10 @@ def build_onchain_assets(config: Config) -> list:
         yield MaterializeResult(
             asset_key=ONCHAIN_FREEZES,
             metadata={"rows_written": sum(freezes.values())},
+        )
+        yield MaterializeResult(
+            asset_key=ONCHAIN_FREEZE_EVENTS,
+            metadata={"rows_changed": sum(events.values())},
         )
         yield MaterializeResult(
             asset_key=ONCHAIN_TRANSFERS,
