@@ -4,9 +4,11 @@ DemoUSD1 `blacklist` / `unBlacklist`, real dbt and Great Expectations).
 The scenario freezes the customer deposit address `deposit-04` at the second block of its 30 %
 active day and unfreezes it at the first block of the fifth active day after: the token's
 `isBlacklisted(address)` read at every day end says frozen on exactly the local days in between
-(silent days too), `marts.inventory_daily` counts its whole balance as frozen (available 0) on
-those days and not on any other, `marts.freeze_exposure` lists it on those days, and the WARN
-check on freeze_exposure fails (the run still succeeds) with one audit row per exposure."""
+(silent days too); its Blacklisted / UnBlacklisted events are loaded on the first frozen day
+and the day after the last; `marts.inventory_daily` counts its whole balance as frozen
+(available 0) on those days and not on any other; `marts.freeze_exposure` lists it on those
+days, frozen since the Blacklisted event; and the WARN check on freeze_exposure fails (the run
+still succeeds) with one audit row per exposure."""
 
 from __future__ import annotations
 
@@ -79,6 +81,15 @@ def test_the_freeze_view_says_frozen_on_exactly_the_frozen_days(demo):
     assert con.execute(
         "select count(*) from raw.onchain_freezes where network = 'bnb'"
     ).fetchone() == (0,)
+    # the events say when: frozen on the first frozen day, unfrozen on the day after the last
+    events = con.execute(
+        "select address, is_frozen, event_signature, block_date "
+        "from staging.stg_onchain__freeze_events order by block_number"
+    ).fetchall()
+    assert events == [
+        (deposit, True, "Blacklisted(address)", days[0]),
+        (deposit, False, "UnBlacklisted(address)", days[-1] + timedelta(days=1)),
+    ]
 
 
 def test_a_frozen_deposit_address_is_frozen_not_available_and_available_after(demo):
@@ -117,8 +128,12 @@ def test_freeze_exposure_lists_the_frozen_wallet_and_the_warning_fires(demo):
     days = _frozen_days(con)
     rows = con.execute(
         "select exposure_id, as_of_date, exposure_type, address, address_label, ownership, "
-        "frozen_balance from marts.freeze_exposure order by as_of_date"
+        "frozen_balance, frozen_since_at from marts.freeze_exposure order by as_of_date"
     ).fetchall()
+    frozen_at = con.execute(
+        "select block_time from raw.onchain_freeze_events where is_frozen"
+    ).fetchone()[0]
+    assert {r[7] for r in rows} == {frozen_at}
     balances = dict(
         con.execute(
             "select as_of_date, balance from marts.inventory_daily where location_id = ?",

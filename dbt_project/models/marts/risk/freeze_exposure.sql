@@ -6,6 +6,8 @@
     - outflow_to_frozen_counterparty: a Transfer of the token from a registry wallet to a
       configured counterparty whose freeze view said frozen at the end of the transfer's local
       day (tokens sent to an address that cannot move them).
+    frozen_since_at: the last configured freeze event of the address at or before the check
+    block (stg_onchain__freeze_events); null when the token names no events or none was loaded.
     A warning check (expectations/suites/freezes.py) lists each row. Grain: one row per
     exposure_id (a frozen wallet and day, or a transfer log).
 -#}
@@ -16,6 +18,40 @@ freezes as (
 
     select * from {{ ref('stg_onchain__freezes') }}
     where is_frozen
+
+),
+
+freeze_events as (
+
+    select * from {{ ref('stg_onchain__freeze_events') }}
+    where is_frozen
+
+),
+
+-- since when: the last freeze event at or before the day's check block
+frozen_since as (
+
+    select
+        freezes.network,
+        freezes.token_address,
+        freezes.address,
+        freezes.block_date,
+        max(freeze_events.block_time) as frozen_since_at
+
+    from freezes
+
+    inner join freeze_events
+        on
+            freezes.network = freeze_events.network
+            and freezes.token_address = freeze_events.token_address
+            and freezes.address = freeze_events.address
+            and freezes.block_number >= freeze_events.block_number
+
+    group by
+        freezes.network,
+        freezes.token_address,
+        freezes.address,
+        freezes.block_date
 
 ),
 
@@ -66,6 +102,7 @@ frozen_wallets as (
         cast(null as timestamp with time zone) as block_time,
         cast(null as decimal(38, 18)) as amount,
         freezes.block_number as freeze_check_block,
+        frozen_since.frozen_since_at,
         inventory.is_final
 
     from inventory
@@ -76,6 +113,13 @@ frozen_wallets as (
             and inventory.token_address = freezes.token_address
             and inventory.location_id = freezes.address
             and inventory.as_of_date = freezes.block_date
+
+    left join frozen_since
+        on
+            freezes.network = frozen_since.network
+            and freezes.token_address = frozen_since.token_address
+            and freezes.address = frozen_since.address
+            and freezes.block_date = frozen_since.block_date
 
 ),
 
@@ -101,6 +145,7 @@ outflows as (
         transfers.block_time,
         {{ to_token_units('transfers.amount_raw', 'networks.token_decimals') }} as amount,
         freezes.block_number as freeze_check_block,
+        frozen_since.frozen_since_at,
         transfers.is_final
 
     from {{ ref('stg_onchain__transfers') }} as transfers
@@ -126,6 +171,13 @@ outflows as (
             and transfers.token_address = freezes.token_address
             and transfers.to_address = freezes.address
             and transfers.block_date = freezes.block_date
+
+    left join frozen_since
+        on
+            freezes.network = frozen_since.network
+            and freezes.token_address = frozen_since.token_address
+            and freezes.address = frozen_since.address
+            and freezes.block_date = frozen_since.block_date
 
     where transfers.amount_raw > 0
 
@@ -160,6 +212,7 @@ final as (
         block_time,
         cast(amount as decimal(38, 18)) as amount,
         cast(freeze_check_block as bigint) as freeze_check_block,
+        frozen_since_at,
         cast(is_final as boolean) as is_final
 
     from exposures
