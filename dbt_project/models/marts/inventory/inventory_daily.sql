@@ -16,7 +16,8 @@
     The public daily inventory. Grain: as_of_date × network × location_id.
     Registry wallets (from final on-chain transfers; a wallet declared in contract_locations is
     a `contract` location whose whole balance is locked; a wallet the token's issuer has frozen
-    at the end of the day - stg_onchain__freezes - has its whole balance frozen instead) and custodian and exchange accounts
+    at the end of the day - stg_onchain__freezes - has its whole balance frozen instead) and
+    custodian and exchange accounts
     (int_inventory__offchain_daily_positions: the latest statement carried forward plus later
     movements, or what the exchange says it holds - its running balance or an anchor - rolled
     with its entries), with the same columns; source_as_of_at and source_age_days say how old
