@@ -16,6 +16,9 @@ daily operations from ``config.start_date`` to ``end_date`` in the reporting tim
   placed at the registry address before the first day (as a Safe proxy is) and set up in the
   deployment block; everything it sends is an ``execute`` carrying two signers' signatures,
   submitted by a relayer; a third of the way through, one signer is swapped for a new one;
+* the issuer freezes one customer deposit address (``FROZEN_DEPOSIT``) for a few days
+  mid-history (``blacklist``, then ``unBlacklist``): while frozen nobody deposits to it and the
+  evening sweep leaves it alone, so its balance sits frozen until the sweep after unfreezing;
 * silent days (most Sundays and a three-day stretch) have no block at all; some blocks
   fall at exactly local 00:00:00 or 23:59:59, two fall in the repeated hour of a
   daylight-saving change; one transfer moves zero tokens; the last blocks of the last day
@@ -66,6 +69,8 @@ GAS_SAFE = 400_000  # an execute of the cold vault (signature checks + the inner
 SAFE_THRESHOLD = 2
 SAFE_SIGNERS = ("cold-signer-1", "cold-signer-2", "cold-signer-3")
 SAFE_SWAP = ("cold-signer-2", "cold-signer-4")  # the one signer change, mid-history
+FROZEN_DEPOSIT = "deposit-04"  # the deposit address the issuer freezes for a few days
+FREEZE_ACTIVE_DAYS = 5  # active days between the freeze and the unfreeze
 
 
 def _selector(signature: str) -> str:
@@ -79,6 +84,8 @@ SEL_TRANSFER_FROM = _selector("transferFrom(address,address,uint256)")
 SEL_SAFE_EXECUTE = _selector("execute(address,bytes,bytes)")
 SEL_SAFE_SETUP = _selector("setup(address[],uint256)")
 SEL_SAFE_SWAP = _selector("swapOwner(address,address)")
+SEL_BLACKLIST = _selector("blacklist(address)")
+SEL_UN_BLACKLIST = _selector("unBlacklist(address)")
 
 
 class ScenarioError(RuntimeError):
@@ -115,6 +122,8 @@ class ScenarioSummary:
     edge_blocks: dict[str, int] = field(default_factory=dict)
     # bridge-outs (treasury burns to move inventory to another network): (unix time, base units)
     bridge_out: list[tuple[int, int]] = field(default_factory=list)
+    # issuer freezes: (address, unix time of the freeze block, unix time of the unfreeze block)
+    freezes: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def demo_address(name: str) -> str:
@@ -340,10 +349,15 @@ class _Scenario:
         self.safe_signers = list(SAFE_SIGNERS)
         self.safe_nonce = 0
         self.relayer = demo_address("cold-vault-relayer")
+        self.frozen: set[str] = set()  # addresses the issuer has frozen now
+        self.freeze_started: dict[str, int] = {}
+        self.unfreezing: set[str] = set()  # unfrozen in the block being built
+        self.freezes: list[tuple[str, int, int]] = []
 
     def _check_registry(self) -> None:
         """The scenario needs the demo registry's labels."""
         needed = ["omnibus-hot", "treasury", "ops-hot", "cold-vault", "buffer", "deposit-01"]
+        needed.append(FROZEN_DEPOSIT)
         missing = [label for label in needed if label not in self.wallet]
         if missing:
             raise ScenarioError(
@@ -409,6 +423,21 @@ class _Scenario:
         self.usd1.burn(holder, amount)
         self.chain.send(holder, self.token, "0x" + SEL_BURN + _word(amount))
 
+    def freeze(self, holder: str) -> None:
+        """The issuer freezes ``holder`` (it neither sends nor receives from this block)."""
+        self.frozen.add(holder)
+        self.chain.send(ISSUER, self.token, "0x" + SEL_BLACKLIST + _word(holder))
+
+    def unfreeze(self, holder: str) -> None:
+        """The issuer unfreezes ``holder`` (it may move again from the next block)."""
+        self.unfreezing.add(holder)
+        self.chain.send(ISSUER, self.token, "0x" + SEL_UN_BLACKLIST + _word(holder))
+
+    def deposit_to(self, customer: str) -> str | None:
+        """The customer's deposit address, or None while the issuer has it frozen."""
+        deposit = self.deposit_of[customer]
+        return None if deposit in self.frozen else deposit
+
     def decoy_transfer(self, sender: str, receiver: str, amount: int) -> None:
         self.decoy.move(sender, receiver, amount)
         self.chain.send(
@@ -433,6 +462,12 @@ class _Scenario:
         self.decoy.settle()
         self.bridge_out += [(timestamp, amount) for amount in self.bridge_pending]
         self.bridge_pending = []
+        for holder in sorted(self.frozen - self.freeze_started.keys()):
+            self.freeze_started[holder] = timestamp
+        for holder in sorted(self.unfreezing):
+            self.freezes.append((holder, self.freeze_started.pop(holder), timestamp))
+            self.frozen.discard(holder)
+        self.unfreezing = set()
         return block
 
     # -- setup ----------------------------------------------------------------------------
@@ -588,7 +623,9 @@ class _Scenario:
             have = self.usd1.available(customer)
             if have >= self.tokens(100):
                 amount = min(self.amount(100, 50_000), have)
-                self.transfer(customer, self.deposit_of[customer], amount)
+                deposit = self.deposit_to(customer)
+                if deposit is not None:  # a frozen address cannot receive: no deposit
+                    self.transfer(customer, deposit, amount)
 
     def rule_withdrawals(self, count: int) -> None:
         """The omnibus pays customer withdrawals (more when it holds a lot)."""
@@ -635,7 +672,7 @@ class _Scenario:
         omnibus, ops = self.wallet["omnibus-hot"], self.wallet["ops-hot"]
         for deposit in self.deposits:
             have = self.usd1.available(deposit)
-            if have > 0:
+            if have > 0 and deposit not in self.frozen:
                 self.transfer(deposit, omnibus, have)
         have = self.usd1.available(ops)
         if have > self.tokens(500_000):
@@ -653,14 +690,19 @@ class _Scenario:
 
     def filler(self) -> None:
         """Make sure a block carries a USD1 transfer touching the registry (a deposit)."""
-        rich = [c for c in self.customers if self.usd1.available(c) >= self.tokens(100)]
+        rich = [
+            c
+            for c in self.customers
+            if self.usd1.available(c) >= self.tokens(100) and self.deposit_to(c) is not None
+        ]
+        open_deposits = [d for d in self.deposits if d not in self.frozen]
         if rich:
             customer = self.rng.choice(rich)
             amount = min(self.amount(100, 5_000), self.usd1.available(customer))
             self.transfer(customer, self.deposit_of[customer], amount)
         elif self.usd1.available(self.market_maker) >= self.tokens(5_000):
             self.transfer(
-                self.market_maker, self.rng.choice(self.deposits), self.amount(100, 5_000)
+                self.market_maker, self.rng.choice(open_deposits), self.amount(100, 5_000)
             )
         else:
             self.mint(self.market_maker, self.tokens(1_000_000))
@@ -719,6 +761,26 @@ class _Scenario:
             (late, 1): [burn],
         }
         plan.setdefault((active[n // 3], 0), []).append(signer_change)
+        frozen_deposit = self.wallet[FROZEN_DEPOSIT]
+
+        def pre_freeze_deposit() -> None:
+            # the deposit the freeze then holds (the address is frozen before the evening sweep)
+            amount = min(
+                self.tokens(25_000) + self.unit // 2, self.usd1.available(self.market_maker)
+            )
+            self.transfer(self.market_maker, frozen_deposit, amount)
+
+        def freeze() -> None:
+            self.freeze(frozen_deposit)
+
+        def unfreeze() -> None:
+            self.unfreeze(frozen_deposit)
+
+        freeze_at = (n * 3) // 10
+        if freeze_at + FREEZE_ACTIVE_DAYS < n - 1:
+            plan.setdefault((active[freeze_at], 0), []).append(pre_freeze_deposit)
+            plan.setdefault((active[freeze_at], 1), []).append(freeze)
+            plan.setdefault((active[freeze_at + FREEZE_ACTIVE_DAYS], 0), []).append(unfreeze)
         month_starts = [i for i in range(1, n) if active[i].month != active[i - 1].month]
         if month_starts:
             plan.setdefault((active[month_starts[-1]], 0), []).append(exchange_withdrawal)
@@ -735,6 +797,8 @@ class _Scenario:
             nft_moves: "nft-move",
             exchange_withdrawal: "exchange-withdrawal",
             signer_change: "signer-change",
+            freeze: "freeze",
+            unfreeze: "unfreeze",
         }
         return plan
 
@@ -834,6 +898,7 @@ class _Scenario:
             balances={a: b for a, b in sorted(self.usd1.balances.items())},
             edge_blocks=dict(self.edge_blocks),
             bridge_out=list(self.bridge_out),
+            freezes=list(self.freezes),
         )
 
     def _with_forced(

@@ -30,6 +30,7 @@ from ingestion.chart_of_accounts import ChartOfAccounts
 from ingestion.contract_locations import ContractLocation, check_contract_locations
 from ingestion.counterparties import Counterparty, check_counterparties
 from ingestion.files.config import FilesConfig
+from ingestion.freeze_config import FreezeConfig
 from ingestion.liquidity import LiquidityConfig
 from ingestion.quality_config import QualityConfig
 from ingestion.reconciliation_config import ReconciliationConfig
@@ -65,6 +66,7 @@ class Token(_Strict):
     address: str = Field(description="ERC-20 contract address of the USD1 token on this network")
     symbol: str = Field(min_length=1, max_length=16)
     decimals: int = Field(ge=0, le=18)
+    freeze: FreezeConfig | None = None  # issuer freezes: view and events (freeze_config.py)
 
     _check_address = field_validator("address", mode="before")(_address)
 

@@ -166,6 +166,43 @@ create table if not exists raw.onchain_wallet_signers (
     signer varchar not null,
     primary key (chain_id, address, block_date, signer)
 );
+-- the token's issuer-freeze view (networks[].token.freeze.view, e.g. isBlacklisted(address)) of
+-- every registry wallet and counterparty at each local day's check block (the balanceOf one).
+-- Identity (chain_id, token_address, address, block_date); a re-orged check block is replaced.
+create table if not exists raw.onchain_freezes (
+    chain_id bigint not null,
+    network varchar not null,
+    token_address varchar not null,
+    address varchar not null,
+    block_number bigint not null,
+    block_hash varchar not null,
+    block_time timestamptz not null,
+    block_date date not null,
+    is_frozen boolean not null,
+    is_final boolean not null,
+    provenance varchar not null,
+    load_id varchar not null,
+    primary key (chain_id, token_address, address, block_date)
+);
+-- the token's freeze / unfreeze events (token.freeze.frozen_events / unfrozen_events) of any
+-- address, final blocks only; `is_frozen` true for a freeze. Identity (chain_id, tx_hash,
+-- log_index); a re-read block range is replaced as a whole.
+create table if not exists raw.onchain_freeze_events (
+    chain_id bigint not null,
+    network varchar not null,
+    token_address varchar not null,
+    block_number bigint not null,
+    block_hash varchar not null,
+    block_time timestamptz not null,
+    tx_hash varchar not null,
+    log_index integer not null,
+    address varchar not null,
+    is_frozen boolean not null,
+    event_signature varchar not null,
+    provenance varchar not null,
+    load_id varchar not null,
+    primary key (chain_id, tx_hash, log_index)
+);
 
 create sequence if not exists audit.load_seq;
 create table if not exists audit.load_log (

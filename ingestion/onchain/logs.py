@@ -99,18 +99,23 @@ def fetch_transfer_logs(
     reads: int = 2,
     batch_size: int = 16,
     stats: FetchStats | None = None,
+    topic_filters: list[list] | None = None,
 ) -> list[dict]:
     """Transfer logs of the token over [from_block, to_block] (eth_getLogs result objects).
 
     With `wallet_addresses`, only logs with a wallet as sender or receiver: two topic filters
     (wallet as `from`, wallet as `to`), wallets in chunks. A log both filters find (wallet to
-    wallet) is kept once. With None, every Transfer of the token.
+    wallet) is kept once. With None, every Transfer of the token. With `topic_filters`, those
+    filters instead (other events of the token: issuer freezes, ingestion/onchain/freezes.py).
     """
     stats = stats if stats is not None else FetchStats()
     if to_block < from_block:
         return []
-    if wallet_addresses is None:
-        filters: list[list] = [[TRANSFER_TOPIC0]]
+    filters: list[list]
+    if topic_filters is not None:
+        filters = topic_filters
+    elif wallet_addresses is None:
+        filters = [[TRANSFER_TOPIC0]]
     else:
         topics = [address_topic(a) for a in sorted(set(wallet_addresses))]
         filters = []

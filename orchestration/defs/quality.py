@@ -31,6 +31,7 @@ from expectations.suite_runs import record_suite_run
 from expectations.suites import (
     counterparties,
     fair_value,
+    freezes,
     inventory_daily,
     inventory_rollforward,
     pending_share,
@@ -63,6 +64,7 @@ def suites(config: Config | None = None) -> list[SuiteSpec]:
         *reconciliation.SUITES,
         *risk.SUITES,
         *counterparties.SUITES,
+        *freezes.SUITES,
         source_freshness.suite(freshness, timezone),
         pending_share.onchain_suite(bound),
         pending_share.health_suite(bound),

@@ -436,3 +436,42 @@ def test_a_change_of_model_code_rebuilds_once(tmp_path: Path) -> None:
     )
     build()
     assert last_reasons() == ("nothing changed", "nothing changed")
+
+
+def test_an_issuer_freeze_rebuilds_and_freezes_the_balance(tmp_path: Path) -> None:
+    """A freeze read for an old day (raw.onchain_freezes) is not a transfer change: the cuts
+    see it in the frozen set, rebuild, and the wallet's balance is frozen on that day only."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        generate_raw(con, transfers=600, days=6, wallets=6, start=START, pending_blocks=100)
+    finally:
+        con.close()
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    con = duckdb.connect(str(warehouse))
+    try:
+        network, address, day = con.execute(
+            "select network, location_id, as_of_date from marts.inventory_daily "
+            "where balance > 0 and is_final order by as_of_date, location_id limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    _execute(
+        warehouse,
+        "insert into raw.onchain_freezes select chain_id, network, token_address, "
+        f"'{address}', 1, '0x01', timestamptz '2026-01-01 00:00:00+00', date '{day}', true, "
+        f"true, 'test', 'l1' from raw.registry_networks where network = '{network}'",
+    )
+    _dbt(warehouse, tmp_path, *MODELS_ONLY)
+    rebuild_all, _, reason = _last_cut(warehouse)
+    assert rebuild_all and reason == "registry, vars or model code changed", reason
+    con = duckdb.connect(str(warehouse))
+    try:
+        frozen = con.execute(
+            "select as_of_date, location_id, frozen = balance, available from "
+            "marts.inventory_daily where frozen > 0"
+        ).fetchall()
+    finally:
+        con.close()
+    assert frozen == [(day, address, True, 0)]
+    _assert_same_as_full_refresh(warehouse, tmp_path, "freeze")

@@ -16,12 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_utils import keccak
 from web3 import Web3
+from web3.exceptions import ContractLogicError
 
 from demo.anvil import AnvilNode
 from demo.scenario import (
+    FROZEN_DEPOSIT,
     TRANSFER_TOPIC,
     ScenarioSummary,
+    demo_address,
     genesis_timestamp,
     local_midnight,
     play_scenario,
@@ -238,3 +242,53 @@ def test_same_seed_gives_the_same_chain_and_nodes_stop(
         assert _headers(node.web3())[summary.last_block]["hash"] == expected
     assert not node.running
     assert not _port_open(port)
+
+
+def test_the_issuer_freezes_a_deposit_address_for_a_few_days(
+    played: Played, config: Config, build_dir: Path
+) -> None:
+    """deposit-04 is blacklisted mid-history while it holds a deposit and unblacklisted days
+    later; while frozen it neither sends nor receives, and a transfer to it reverts."""
+    summary = played.summary
+    usd1 = _token(played, build_dir, summary.token_address)
+    deposit = next(w.address for w in config.wallets if w.label == FROZEN_DEPOSIT)
+    [(address, frozen_at, unfrozen_at)] = summary.freezes
+    assert address == deposit
+    freeze, unfreeze = summary.edge_blocks["freeze"], summary.edge_blocks["unfreeze"]
+    assert played.blocks[freeze]["timestamp"] == frozen_at
+    assert played.blocks[unfreeze]["timestamp"] == unfrozen_at
+    assert 3 <= (_local_day(unfrozen_at, config) - _local_day(frozen_at, config)).days <= 10
+
+    def blacklisted(block: int) -> bool:
+        return usd1.functions.isBlacklisted(Web3.to_checksum_address(deposit)).call(
+            block_identifier=block
+        )
+
+    assert [blacklisted(b) for b in (freeze - 1, freeze, unfreeze - 1, unfreeze)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    held = usd1.functions.balanceOf(Web3.to_checksum_address(deposit)).call(block_identifier=freeze)
+    assert held > 0
+    assert (
+        usd1.functions.balanceOf(Web3.to_checksum_address(deposit)).call(
+            block_identifier=unfreeze - 1
+        )
+        == held
+    )
+    # no Transfer touches it while frozen
+    touching = [
+        int(e["blockNumber"], 16)
+        for e in _usd1_logs(played)
+        if deposit[2:] in (e["topics"][1][-40:], e["topics"][2][-40:])
+    ]
+    assert not [b for b in touching if freeze < b < unfreeze]
+    # the token refuses a transfer to it while frozen, and takes one after
+    maker = Web3.to_checksum_address(demo_address("market-maker"))
+    pay = usd1.functions.transfer(Web3.to_checksum_address(deposit), 1)
+    refused = "0x" + keccak(text="AccountBlacklisted(address)")[:4].hex() + "0" * 24 + deposit[2:]
+    with pytest.raises(ContractLogicError, match=refused):
+        pay.call({"from": maker}, block_identifier=unfreeze - 1)
+    assert pay.call({"from": maker}, block_identifier=unfreeze) is True

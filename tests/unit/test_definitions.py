@@ -45,7 +45,7 @@ def test_great_expectations_check_blocks_on_the_mart():
 
 def test_onchain_partitions_are_network_by_local_day():
     _, graph = _graph()
-    for key in ("onchain_transfers", "onchain_day_blocks", "onchain_balances"):
+    for key in ("onchain_transfers", "onchain_day_blocks", "onchain_balances", "onchain_freezes"):
         partitions = graph.get(AssetKey(["raw", key])).partitions_def
         assert isinstance(partitions, MultiPartitionsDefinition)
         dims = {d.name: d.partitions_def for d in partitions.partitions_defs}
@@ -58,6 +58,11 @@ def test_onchain_partitions_are_network_by_local_day():
     staging = graph.get(AssetKey(["staging", "stg_onchain__balances"]))
     assert AssetKey(["raw", "onchain_balances"]) in staging.parent_keys
     assert AssetKey(["marts", "reconciliation"]) in graph.get_all_asset_keys()
+    # issuer freezes: the raw asset feeds its staging model, the mart has a WARN check
+    freezes = graph.get(AssetKey(["staging", "stg_onchain__freezes"]))
+    assert AssetKey(["raw", "onchain_freezes"]) in freezes.parent_keys
+    checks = {c.to_user_string() for c in graph.asset_check_keys}
+    assert "marts/freeze_exposure:freeze_exposure" in checks
 
 
 def test_jobs_and_schedules():

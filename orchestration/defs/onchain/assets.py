@@ -1,4 +1,5 @@
-"""On-chain transfers and balance checks of the configured token, per network x local day."""
+"""On-chain transfers, balance checks and issuer freezes of the configured token, per network x
+local day."""
 
 from datetime import date, timedelta
 
@@ -15,6 +16,7 @@ from dagster import (
 
 from ingestion.config import Config
 from ingestion.onchain.balances import snapshot_balances
+from ingestion.onchain.freezes import freeze_event_range, snapshot_freezes, sync_freeze_events
 from ingestion.onchain.transfers import sync_transfers
 from ingestion.onchain.wallet_control import snapshot_wallet_control
 from orchestration.defs.onchain.partitions import network_day_partitions, split_partition_key
@@ -25,12 +27,16 @@ ONCHAIN_DAY_BLOCKS = AssetKey(["raw", "onchain_day_blocks"])
 ONCHAIN_BALANCES = AssetKey(["raw", "onchain_balances"])
 ONCHAIN_WALLET_CONTROL = AssetKey(["raw", "onchain_wallet_control"])
 ONCHAIN_WALLET_SIGNERS = AssetKey(["raw", "onchain_wallet_signers"])
+ONCHAIN_FREEZES = AssetKey(["raw", "onchain_freezes"])
+ONCHAIN_FREEZE_EVENTS = AssetKey(["raw", "onchain_freeze_events"])
 ONCHAIN_KEYS = [
     ONCHAIN_TRANSFERS,
     ONCHAIN_DAY_BLOCKS,
     ONCHAIN_BALANCES,
     ONCHAIN_WALLET_CONTROL,
     ONCHAIN_WALLET_SIGNERS,
+    ONCHAIN_FREEZES,
+    ONCHAIN_FREEZE_EVENTS,
 ]
 
 
@@ -78,6 +84,14 @@ def build_onchain_assets(config: Config) -> list:
             spec(
                 ONCHAIN_WALLET_SIGNERS,
                 "The signers of each Safe wallet at every day end, one row each.",
+                ONCHAIN_FREEZES,
+                "The token's issuer-freeze view (token.freeze.view) of every registry wallet "
+                "and counterparty at every day end's check block; empty without token.freeze.",
+            ),
+            spec(
+                ONCHAIN_FREEZE_EVENTS,
+                "The token's freeze / unfreeze events (token.freeze.frozen_events, "
+                "unfrozen_events) in final blocks; empty without token.freeze.",
             ),
         ],
         name="onchain_transfers",
@@ -91,7 +105,7 @@ def build_onchain_assets(config: Config) -> list:
         what controls each wallet at day ends."""
         cfg = inventory_config.config
         names, days = partition_scope(context)
-        reports, balances, controls, failures = {}, {}, {}, {}
+        reports, balances, controls, failures, freezes, events = {}, {}, {}, {}, {}, {}
         for name in names:
             network = cfg.network(name)
             try:
@@ -126,6 +140,23 @@ def build_onchain_assets(config: Config) -> list:
                         report.final_block,
                         context.run_id,
                     )
+                    freezes[name] = snapshot_freezes(
+                        con,
+                        client,
+                        network,
+                        [w.address for w in wallets]
+                        + [c.address for c in cfg.counterparties if c.network == name],
+                        report.day_end_blocks,
+                        report.final_block,
+                        context.run_id,
+                    )
+                    span = freeze_event_range(
+                        con, network, list(report.day_end_blocks), report.final_block
+                    )
+                    if span is not None:
+                        events[name] = sync_freeze_events(
+                            con, client, network, *span, context.run_id
+                        )
                 reports[name] = report
                 context.log.info(report.summary())
             except Exception as exc:  # one network's outage must not stop the others
@@ -153,6 +184,14 @@ def build_onchain_assets(config: Config) -> list:
             metadata={"rows_written": sum(controls.values())},
         )
         yield MaterializeResult(asset_key=ONCHAIN_WALLET_SIGNERS)
+        yield MaterializeResult(
+            asset_key=ONCHAIN_FREEZES,
+            metadata={"rows_written": sum(freezes.values())},
+        )
+        yield MaterializeResult(
+            asset_key=ONCHAIN_FREEZE_EVENTS,
+            metadata={"rows_changed": sum(events.values())},
+        )
         yield MaterializeResult(
             asset_key=ONCHAIN_TRANSFERS,
             metadata={

@@ -31,7 +31,8 @@
     The row count must add up (last count + rows inserted since − older rows deleted since):
     when it does not, raw was changed outside the change log and everything is rebuilt.
     Everything is also rebuilt on the first run, on `--full-refresh`, when a model's table is
-    missing or lacks the columns this logic reads, and when the registry (networks, wallets),
+    missing or lacks the columns this logic reads, when the set of (address, day) the issuer
+    has frozen (stg_onchain__freezes) changed, and when the registry (networks, wallets),
     the vars (reporting_timezone, start_date) or the code of any model (models_code_fingerprint)
     differ from the previous run's.
 -#}
@@ -87,6 +88,23 @@ wallet_lists as (
 
 ),
 
+-- issuer freezes read at day ends: a change anywhere rebuilds (they are rare)
+frozen_lists as (
+
+    select
+        network,
+        {{ ordered_string_agg(
+            "address || ',' || cast(block_date as string)",
+            "';'",
+            "order by address, block_date"
+        ) }} as frozen_rows
+
+    from {{ ref('stg_onchain__freezes') }}
+    where is_frozen
+    group by network
+
+),
+
 -- everything the incremental models depend on besides the transfers and the synced days
 fingerprints as (
 
@@ -97,6 +115,7 @@ fingerprints as (
             ~ " || networks.token_address || '|' || networks.token_symbol || '|'"
             ~ " || cast(networks.token_decimals as string)"
             ~ " || '|' || coalesce(wallet_lists.wallet_rows, '')"
+            ~ " || '|' || coalesce(frozen_lists.frozen_rows, '')"
             ~ " || '|" ~ var('reporting_timezone') ~ "|" ~ var('start_date')
             ~ "|" ~ models_code_fingerprint() ~ "'"
         ) }} as inputs_fingerprint
@@ -105,6 +124,9 @@ fingerprints as (
 
     left join wallet_lists
         on networks.network = wallet_lists.network
+
+    left join frozen_lists
+        on networks.network = frozen_lists.network
 
 ),
 

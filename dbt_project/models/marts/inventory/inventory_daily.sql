@@ -15,7 +15,9 @@
 {#
     The public daily inventory. Grain: as_of_date × network × location_id.
     Registry wallets (from final on-chain transfers; a wallet declared in contract_locations is
-    a `contract` location whose whole balance is locked) and custodian and exchange accounts
+    a `contract` location whose whole balance is locked; a wallet the token's issuer has frozen
+    at the end of the day - stg_onchain__freezes - has its whole balance frozen instead) and
+    custodian and exchange accounts
     (int_inventory__offchain_daily_positions: the latest statement carried forward plus later
     movements, or what the exchange says it holds - its running balance or an anchor - rolled
     with its entries), with the same columns; source_as_of_at and source_age_days say how old
@@ -79,6 +81,14 @@ contracts as (
 
 ),
 
+-- the issuer's freeze view at the end of the day said: frozen
+freezes as (
+
+    select * from {{ ref('stg_onchain__freezes') }}
+    where is_frozen
+
+),
+
 offchain as (
 
     select * from {{ ref('int_inventory__offchain_daily_positions') }}
@@ -105,10 +115,14 @@ wallet_inventory as (
         positions.balance,
         positions.pending_in,
         positions.pending_out,
-        -- not known for wallets yet: issuer freezes come with their source
-        cast(0 as decimal(38, 18)) as frozen,
+        -- frozen by the issuer at the end of the day: the whole balance, and nothing locked
         case
-            when contracts.address is null then cast(0 as decimal(38, 18))
+            when freezes.address is null then cast(0 as decimal(38, 18))
+            else positions.balance
+        end as frozen,
+        case
+            when contracts.address is null or freezes.address is not null
+                then cast(0 as decimal(38, 18))
             else positions.balance
         end as locked,
         positions.balance_raw,
@@ -141,6 +155,13 @@ wallet_inventory as (
         on
             positions.network = contracts.network
             and positions.address = contracts.address
+
+    left join freezes
+        on
+            positions.network = freezes.network
+            and networks.token_address = freezes.token_address
+            and positions.address = freezes.address
+            and positions.as_of_date = freezes.block_date
 
 ),
 
