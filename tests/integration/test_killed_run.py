@@ -170,6 +170,9 @@ def table_rows(warehouse: Path, data_dir: Path) -> dict[str, list[tuple]]:
     return out
 
 
+# six kills, each followed by a restarted run, beside two reference runs: ~8 minutes alone on 2
+# cores, more beside another worker; each run is bounded by RUN_TIMEOUT
+@pytest.mark.timeout(2400)
 def test_runs_killed_in_every_phase_end_equal_to_an_uninterrupted_run(tmp_path):
     rng = random.Random(SEED)
     print(f"KILL_SEED={SEED}")
