@@ -84,6 +84,8 @@ def build_onchain_assets(config: Config) -> list:
             spec(
                 ONCHAIN_WALLET_SIGNERS,
                 "The signers of each Safe wallet at every day end, one row each.",
+            ),
+            spec(
                 ONCHAIN_FREEZES,
                 "The token's issuer-freeze view (token.freeze.view) of every registry wallet "
                 "and counterparty at every day end's check block; empty without token.freeze.",
@@ -101,8 +103,8 @@ def build_onchain_assets(config: Config) -> list:
     def onchain_transfers(
         context: AssetExecutionContext, inventory_config: InventoryConfig, warehouse: Warehouse
     ):
-        """Sync the run's networks for its local days, then read balanceOf at period ends and
-        what controls each wallet at day ends."""
+        """Sync the run's networks for its local days, then read balanceOf at period ends, what
+        controls each wallet and the issuer's freeze view at day ends, and freeze events."""
         cfg = inventory_config.config
         names, days = partition_scope(context)
         reports, balances, controls, failures, freezes, events = {}, {}, {}, {}, {}, {}

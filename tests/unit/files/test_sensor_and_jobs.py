@@ -74,7 +74,12 @@ def test_definitions_wire_the_file_assets(tmp_path):
     build_job = defs.resolve_job_def("build_marts")
     assert set(FILE_ASSET_KEYS) <= files_job.asset_layer.selected_asset_keys
     assert not set(FILE_ASSET_KEYS) & build_job.asset_layer.selected_asset_keys
-    assert [s.name for s in defs.sensors] == ["landing_files"]
+    # the landing sensor, and the two that record how Dagster-launched runs ended (run_audit)
+    assert [s.name for s in defs.sensors] == [
+        "landing_files",
+        "audit_run_success",
+        "audit_run_failure",
+    ]
 
 
 def test_ingest_files_job_loads_the_landing_folders(tmp_path, pseudonym_key):
