@@ -110,6 +110,14 @@ select 1
     everything: log a rebuild_all cut so that the models downstream follow.
 -#}
 {% macro inventory_record_watermark() -%}
+{{ return(adapter.dispatch('inventory_record_watermark', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{% macro spark__inventory_record_watermark() -%}
+{%- endmacro %}
+
+{% macro duckdb__inventory_record_watermark() -%}
 {%- set cuts = inventory_cuts_relation() -%}
 {%- set state = inventory_state_relation() -%}
 create table if not exists {{ state }} (
@@ -257,6 +265,14 @@ where block_date >= cast('{{ var("start_date") }}' as date)
 
 {#- Post-hook of the cuts model: remember the synced days it compared against. -#}
 {% macro inventory_snapshot_synced_days() -%}
+{{ return(adapter.dispatch('inventory_snapshot_synced_days', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{% macro spark__inventory_snapshot_synced_days() -%}
+{%- endmacro %}
+
+{% macro duckdb__inventory_snapshot_synced_days() -%}
 create or replace table {{ inventory_synced_days_relation() }} as
 {{ inventory_synced_days_sql() }}
 {%- endmacro %}

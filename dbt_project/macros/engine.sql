@@ -1,0 +1,75 @@
+{#-
+    How the incremental models are materialized on each engine: the one place to change when
+    a model is ported (README "When one machine is not enough").
+
+    DuckDB: `incremental` with `delete+insert`; the cut logs (macros/incremental_cuts.sql,
+    macros/mart_cuts.sql) say from which local day each model recomputes, the pre-hooks delete
+    those rows and the post-hooks record the watermark.
+
+    Spark: Parquet tables have no DELETE; the models are rebuilt whole (`table`) on every run
+    and the cut-log hooks do nothing (their spark__ implementations are empty). The upgrade
+    path is `insert_overwrite` of (network, day) partitions with a Parquet `file_format`,
+    returned here when it is implemented and tested.
+-#}
+{% macro cut_materialization() -%}
+{{ return(adapter.dispatch('cut_materialization', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{% macro default__cut_materialization() -%}
+{{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__cut_materialization() -%}
+{{ return('table') }}
+{%- endmacro %}
+
+{% macro cut_incremental_strategy() -%}
+{{ return(adapter.dispatch('cut_incremental_strategy', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{% macro default__cut_incremental_strategy() -%}
+{{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__cut_incremental_strategy() -%}
+{{ return('insert_overwrite') }}
+{%- endmacro %}
+
+{#- The type of a UTC instant: DuckDB's timestamptz; Spark's timestamp (session zone UTC). -#}
+{% macro utc_timestamp_type() -%}
+{{ return(adapter.dispatch('utc_timestamp_type', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp_type() -%}
+timestamp with time zone
+{%- endmacro %}
+
+{% macro spark__utc_timestamp_type() -%}
+timestamp
+{%- endmacro %}
+
+{#- The integer part of a DECIMAL, toward zero, keeping its type's scale rules. -#}
+{% macro truncate_decimal(expression) -%}
+{{ return(adapter.dispatch('truncate_decimal', 'usd1_inventory')(expression)) }}
+{%- endmacro %}
+
+{% macro default__truncate_decimal(expression) -%}
+trunc({{ expression }})
+{%- endmacro %}
+
+{% macro spark__truncate_decimal(expression) -%}
+(case when {{ expression }} >= 0 then floor({{ expression }}) else ceil({{ expression }}) end)
+{%- endmacro %}
+
+{#- A JSON member as text (`path` like '$.network'); null when absent. -#}
+{% macro json_text(json_expression, path) -%}
+{{ return(adapter.dispatch('json_text', 'usd1_inventory')(json_expression, path)) }}
+{%- endmacro %}
+
+{% macro default__json_text(json_expression, path) -%}
+json_extract_string({{ json_expression }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro spark__json_text(json_expression, path) -%}
+get_json_object({{ json_expression }}, '{{ path }}')
+{%- endmacro %}
