@@ -149,6 +149,7 @@ from (
         event_sequence,
         end_kind,
         consumed_to,
+        is_lot,
         max(lot_start) over (
             partition by entity, asset
             order by axis_position, is_lot
