@@ -60,9 +60,7 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _partition_spec(
-    columns: list[str], table: str, timezone: str
-) -> list[tuple[str, str]] | None:
+def _partition_spec(columns: list[str], table: str, timezone: str) -> list[tuple[str, str]] | None:
     """(directory key, SQL expression) pairs that partition `table`, or None for one file."""
     if table in LOCAL_DAY_COLUMN and "network" in columns:
         column, kind = LOCAL_DAY_COLUMN[table]

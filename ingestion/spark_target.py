@@ -24,13 +24,13 @@ def keep_ansi_mode() -> None:
         return
     original = SparkCredentials.__post_init__
 
-    def __post_init__(self) -> None:
+    def post_init_keeping_ansi(self) -> None:
         wanted = dict(self.server_side_parameters or {}).get(ANSI_KEY)
         original(self)
         if wanted is not None:
             self.server_side_parameters[ANSI_KEY] = str(wanted).lower()
 
-    SparkCredentials.__post_init__ = __post_init__
+    SparkCredentials.__post_init__ = post_init_keeping_ansi
     SparkCredentials._usd1inv_keeps_ansi = True
 
 
