@@ -73,3 +73,31 @@ json_extract_string({{ json_expression }}, '{{ path }}')
 {% macro spark__json_text(json_expression, path) -%}
 get_json_object({{ json_expression }}, '{{ path }}')
 {%- endmacro %}
+
+{#- The value of `value` on the row with the greatest `ordering` (an aggregate), null values
+    kept (DuckDB's arg_max skips them; arg_max_null keeps them, as Spark's max_by does). -#}
+{% macro arg_max_keep_null(value, ordering) -%}
+{{ return(adapter.dispatch('arg_max_keep_null', 'usd1_inventory')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro default__arg_max_keep_null(value, ordering) -%}
+arg_max_null({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__arg_max_keep_null(value, ordering) -%}
+max_by({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{#- A UTC instant as text, as DuckDB prints a timestamptz in UTC: '2026-11-01 03:30:00+00'
+    (fractional seconds only when not zero, on both engines). -#}
+{% macro utc_timestamp_text(expression) -%}
+{{ return(adapter.dispatch('utc_timestamp_text', 'usd1_inventory')(expression)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp_text(expression) -%}
+cast({{ expression }} as string)
+{%- endmacro %}
+
+{% macro spark__utc_timestamp_text(expression) -%}
+(cast({{ expression }} as string) || '+00')
+{%- endmacro %}

@@ -191,9 +191,20 @@ from {{ cuts }}
 {{ dbt.hash(expression) }}
 {%- endmacro %}
 
-{#- string_agg with an order, on every adapter (dbt.listagg). -#}
+{#- string_agg with an order, on every adapter. dbt.listagg on DuckDB; dbt-spark's listagg
+    ignores the order, so Spark uses its own listagg ... within group (order by ...). -#}
 {% macro ordered_string_agg(measure, delimiter_text, order_by_clause) -%}
+{{ return(adapter.dispatch('ordered_string_agg', 'usd1_inventory')(
+    measure, delimiter_text, order_by_clause
+)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(measure, delimiter_text, order_by_clause) -%}
 {{ dbt.listagg(measure, delimiter_text, order_by_clause) }}
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(measure, delimiter_text, order_by_clause) -%}
+listagg({{ measure }}, {{ delimiter_text }}) within group ({{ order_by_clause }})
 {%- endmacro %}
 
 {#-

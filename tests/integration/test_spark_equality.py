@@ -80,7 +80,7 @@ def test_ansi_mode_stays_on(spark_build):
     """dbt-spark forces ANSI mode off; keep_ansi_mode restores the profile's `true`."""
     from pyspark.sql import SparkSession
 
-    session = SparkSession.getActiveSession()
+    session = SparkSession._instantiatedSession  # the session dbt-spark opened in this process
     assert session is not None
     assert session.conf.get("spark.sql.ansi.enabled") == "true"
     assert session.conf.get("spark.sql.decimalOperations.allowPrecisionLoss") == "false"
