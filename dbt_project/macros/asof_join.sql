@@ -80,25 +80,23 @@
 {%- endmacro %}
 
 {% macro default__asof_join(kind, left, right, equal_columns, left_key, op, right_key, keys) -%}
-asof {{ kind }} join {{ right }}
-        on
-{%- for column in equal_columns %}
-            {{ 'and ' if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
-{%- endfor %}
-            and {{ left }}.{{ left_key }} {{ op }} {{ right }}.{{ right_key }}
+{%- set conditions = [] -%}
+{%- for column in equal_columns -%}
+{%- do conditions.append(left ~ '.' ~ column ~ ' = ' ~ right ~ '.' ~ column) -%}
+{%- endfor -%}
+{%- do conditions.append(left ~ '.' ~ left_key ~ ' ' ~ op ~ ' ' ~ right ~ '.' ~ right_key) -%}
+asof {{ kind }} join {{ right }} on {{ conditions | join(' and ') }}
 {%- endmacro %}
 
 {% macro spark__asof_join(kind, left, right, equal_columns, left_key, op, right_key, keys) -%}
-{{ kind }} join {{ keys }}
-        on
-{%- for column in equal_columns %}
-            {{ left }}.{{ column }} = {{ keys }}.{{ column }} and
-{%- endfor %}
-            {{ left }}.{{ left_key }} = {{ keys }}.asof_left_key
-    {{ kind }} join {{ right }}
-        on
-{%- for column in equal_columns %}
-            {{ keys }}.{{ column }} = {{ right }}.{{ column }} and
-{%- endfor %}
-            {{ keys }}.asof_right_key = {{ right }}.{{ right_key }}
+{%- set to_keys = [] -%}
+{%- set to_right = [] -%}
+{%- for column in equal_columns -%}
+{%- do to_keys.append(left ~ '.' ~ column ~ ' = ' ~ keys ~ '.' ~ column) -%}
+{%- do to_right.append(keys ~ '.' ~ column ~ ' = ' ~ right ~ '.' ~ column) -%}
+{%- endfor -%}
+{%- do to_keys.append(left ~ '.' ~ left_key ~ ' = ' ~ keys ~ '.asof_left_key') -%}
+{%- do to_right.append(keys ~ '.asof_right_key = ' ~ right ~ '.' ~ right_key) -%}
+{{ kind }} join {{ keys }} on {{ to_keys | join(' and ') }}
+{{ kind }} join {{ right }} on {{ to_right | join(' and ') }}
 {%- endmacro %}
