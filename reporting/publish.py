@@ -77,17 +77,6 @@ def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return [(schema, name) for schema, name in rows]
 
 
-def _spark_marts(marts_dir: Path) -> list[tuple[str, str]]:
-    """The marts Spark wrote: one folder of Parquet files per table (hidden folders skipped)."""
-    if not marts_dir.is_dir():
-        return []
-    return [
-        ("marts", folder.name)
-        for folder in sorted(marts_dir.iterdir())
-        if folder.is_dir() and not folder.name.startswith((".", "_"))
-    ]
-
-
 def _clear_leftovers(out: Path) -> None:
     """Remove what a killed publish left (its building folder, the old layout's temporary
     files) and versions no longer current. Only the publish writes here, and it runs under the
@@ -115,23 +104,14 @@ def _link(out: Path, name: str, target: str) -> None:
     os.replace(tmp, path)
 
 
-def publish_snapshot(
-    warehouse: Path,
-    data_dir: Path,
-    run_id: str | None = None,
-    spark_marts_dir: Path | None = None,
-) -> PublishResult:
+def publish_snapshot(warehouse: Path, data_dir: Path, run_id: str | None = None) -> PublishResult:
     """Copy marts (+ reader audit tables) into a new snapshot and Parquet files, atomically.
 
     Each publish writes a new version folder (`v-<time>-<hash>`: snapshot.duckdb and parquet/)
     and then swaps the `current` symlink to it in one rename; `snapshot.duckdb` and `parquet`
     are symlinks through `current`. A publish killed at any moment leaves the previous version
     in place (snapshot and Parquet from the same run, never a half-written or mixed set); the
-    next publish removes what it left.
-
-    `spark_marts_dir` (engine spark): the marts are read from Spark's Parquet tables there (one
-    folder per mart) instead of the warehouse's `marts` schema; the audit tables still come
-    from the warehouse."""
+    next publish removes what it left."""
     out = published_dir(data_dir)
     out.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(out)
@@ -145,18 +125,11 @@ def publish_snapshot(
     try:
         con.execute(f"attach '{Path(warehouse).resolve()}' as src (read_only)")
         tables = _tables_to_publish(con)
-        sources = {table: f"src.{table[0]}.{table[1]}" for table in tables}
-        if spark_marts_dir is not None:
-            tables = [t for t in tables if t[0] != "marts"] + _spark_marts(spark_marts_dir)
-            for schema, name in tables:
-                if schema == "marts":
-                    files = (spark_marts_dir / name).as_posix() + "/*.parquet"
-                    sources[(schema, name)] = f"read_parquet('{files}')"
         if not any(schema == "marts" for schema, _ in tables):
             raise RuntimeError(f"{warehouse}: no marts to publish (has dbt build run?)")
         for schema, name in tables:
             con.execute(f"create schema if not exists {schema}")
-            con.execute(f"create table {schema}.{name} as select * from {sources[(schema, name)]}")
+            con.execute(f"create table {schema}.{name} as select * from src.{schema}.{name}")
             target = staging_parquet / schema / f"{name}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             con.execute(f"copy {schema}.{name} to '{target}' (format parquet, compression zstd)")

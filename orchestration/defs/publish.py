@@ -29,13 +29,8 @@ def build_publish_assets(dbt_assets: list[AssetsDefinition]) -> list[AssetsDefin
     def published_marts(
         context: AssetExecutionContext, inventory_config: InventoryConfig, warehouse: Warehouse
     ) -> MaterializeResult:
-        config = inventory_config.config
         result = publish_snapshot(
-            warehouse.path,
-            config.data_dir,
-            run_id=context.run_id,
-            # engine spark: the marts are Spark's Parquet tables, the audit tables DuckDB's
-            spark_marts_dir=config.spark_marts_dir if config.warehouse.engine == "spark" else None,
+            warehouse.path, inventory_config.config.data_dir, run_id=context.run_id
         )
         return MaterializeResult(
             metadata={

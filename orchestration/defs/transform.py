@@ -26,6 +26,7 @@ from ingestion.raw_parquet import export_raw_parquet
 from ingestion.spark_target import keep_ansi_mode, spark_environment
 from orchestration.defs.dbt_inprocess import dbt_cli_in_process
 from orchestration.defs.resources import Warehouse
+from reporting.spark_marts import mirror_spark_marts
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -142,5 +143,9 @@ def build_dbt_assets(config: Config) -> list:
         # in this process (no `dbt` subprocess start-up); the same selection and events
         args = dbt_build_args(variables, config.warehouse.engine)
         yield from dbt_cli_in_process(dbt, args, context=context)
+        if config.warehouse.engine == "spark":
+            # checks, publish, dashboard and close read the warehouse file: mirror the marts
+            with warehouse.connect() as con:
+                mirror_spark_marts(con, config.spark_marts_dir)
 
     return [dbt_models]

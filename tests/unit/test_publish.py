@@ -155,24 +155,3 @@ def test_the_old_layout_is_replaced_by_versions(tmp_path):
     assert _published(data) == (7, 7)
     names = sorted(p.name for p in out.iterdir())
     assert names[:3] == ["current", "parquet", "snapshot.duckdb"] and len(names) == 4
-
-
-def test_engine_spark_publishes_the_spark_marts_parquet(tmp_path):
-    """Engine spark: the marts come from Spark's Parquet tables, the audit tables from DuckDB;
-    a mart left in the DuckDB file (an older DuckDB build) is not published."""
-    warehouse = _warehouse(tmp_path / "w.duckdb", 5)
-    spark_marts = tmp_path / "spark" / "tables" / "marts.db"
-    (spark_marts / "inventory_daily").mkdir(parents=True)
-    (spark_marts / "_temporary").mkdir()  # Spark's in-flight folder: not a table
-    duckdb.execute(
-        "copy (select date '2026-10-31' as as_of_date, '0xaa' as location_id, "
-        "7.000000000000000001::decimal(38,18) as balance) "
-        f"to '{spark_marts}/inventory_daily/part-00000.parquet' (format parquet)"
-    )
-    result = publish_snapshot(warehouse, tmp_path / "data", spark_marts_dir=spark_marts)
-    assert result.tables == ["audit.load_log", "marts.inventory_daily"]
-    con = duckdb.connect(str(result.snapshot), read_only=True)
-    assert str(con.execute("select balance from marts.inventory_daily").fetchone()[0]) == (
-        "7.000000000000000001"
-    )
-    con.close()

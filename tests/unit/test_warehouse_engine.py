@@ -7,6 +7,7 @@ import pytest
 import orchestration.defs.transform as transform
 from ingestion.config import ConfigError, load_config
 from ingestion.spark_target import keep_ansi_mode
+from orchestration.defs.resources import Warehouse
 from tests.conftest import write_config
 
 
@@ -60,3 +61,40 @@ def test_dbt_spark_keeps_the_profiles_ansi_mode():
     keep_ansi_mode()
     keep_ansi_mode()  # idempotent
     assert credentials().server_side_parameters["spark.sql.ansi.enabled"] == "true"
+
+
+def test_dagster_step_on_spark_exports_raw_builds_on_spark_and_mirrors_the_marts(
+    monkeypatch, tmp_path
+):
+    """The build_marts step with engine spark: raw Parquet first, `dbt build --target spark`,
+    then the Spark marts in the warehouse file for the checks and the publish step."""
+    import duckdb
+
+    config = load_config(write_config(tmp_path, warehouse={"engine": "spark"}))
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema raw; create schema audit")
+    con.execute("create table raw.registry_wallets as select '0xaa' as address")
+    con.close()
+    calls: list[list[str]] = []
+
+    def fake_dbt_cli_in_process(dbt, args, *, context):
+        calls.append(list(args))
+        # what Spark would leave: a mart as Parquet
+        folder = config.spark_marts_dir / "inventory_daily"
+        folder.mkdir(parents=True)
+        duckdb.execute(f"copy (select 5 as balance) to '{folder}/part-0.parquet' (format parquet)")
+        yield from ()
+
+    monkeypatch.setattr(transform, "dbt_cli_in_process", fake_dbt_cli_in_process)
+    monkeypatch.setattr(transform, "keep_ansi_mode", lambda: None)
+    for key in ("USD1INV_WAREHOUSE", "USD1INV_SPARK_DIR", "USD1INV_SPARK_MASTER"):
+        monkeypatch.setenv(key, "")  # the step sets them; restored after the test
+    (assets,) = transform.build_dbt_assets(config)
+    step = assets.op.compute_fn.decorated_fn
+    resource = Warehouse(path=str(warehouse))
+    list(step(context=None, dbt=None, warehouse=resource))
+    assert calls[0][:3] == ["build", "--target", "spark"]
+    assert (config.spark_dir / "raw" / "raw" / "registry_wallets" / "part.parquet").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select balance from marts.inventory_daily").fetchall() == [(5,)]
