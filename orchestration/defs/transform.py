@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
@@ -114,10 +113,10 @@ def dbt_build_args(variables: str, engine: str = "duckdb") -> list[str]:
     return ["build", *target, *EXCLUDE_UNIT_TESTS, "--vars", variables]
 
 
-def prepare_spark_build(config: Config, warehouse_path: str) -> None:
+def prepare_spark_build(config: Config, warehouse: Warehouse) -> None:
     """Engine spark: the raw tables as Parquet for the Spark sources, the profile's environment
     and ANSI mode kept on (ingestion/spark_target.py)."""
-    with duckdb.connect(warehouse_path, read_only=True) as con:
+    with warehouse.connect() as con:  # the step's own connection settings (one writer)
         export_raw_parquet(con, config.spark_dir / "raw", config.reporting_timezone)
     os.environ.update(spark_environment(config.warehouse.spark_master, config.spark_dir))
     keep_ansi_mode()
@@ -139,7 +138,7 @@ def build_dbt_assets(config: Config) -> list:
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         os.environ["USD1INV_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
         if config.warehouse.engine == "spark":
-            prepare_spark_build(config, warehouse.path)
+            prepare_spark_build(config, warehouse)
         # in this process (no `dbt` subprocess start-up); the same selection and events
         args = dbt_build_args(variables, config.warehouse.engine)
         yield from dbt_cli_in_process(dbt, args, context=context)
