@@ -101,3 +101,39 @@ cast({{ expression }} as string)
 {% macro spark__utc_timestamp_text(expression) -%}
 (cast({{ expression }} as string) || '+00')
 {%- endmacro %}
+
+{#- SQL of (table_name, column_name, data_type) for every column of the marts schema. -#}
+{% macro marts_column_types() -%}
+{{ return(adapter.dispatch('marts_column_types', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{% macro default__marts_column_types() -%}
+select table_name, column_name, data_type
+from information_schema.columns
+where lower(table_schema) = 'marts'
+{%- endmacro %}
+
+{#- Spark: the columns of every built mart model, read through the adapter when the test runs. -#}
+{% macro spark__marts_column_types() -%}
+{%- set rows = [] -%}
+{%- if execute -%}
+{%- for node in graph.nodes.values() | sort(attribute='name') -%}
+{%- if node.resource_type == 'model' and node.schema == 'marts' -%}
+{%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+{%- if relation is not none -%}
+{%- for column in adapter.get_columns_in_relation(relation) -%}
+{%- do rows.append(
+    "select '" ~ node.alias ~ "' as table_name, '" ~ column.name
+    ~ "' as column_name, '" ~ column.data_type ~ "' as data_type"
+) -%}
+{%- endfor -%}
+{%- endif -%}
+{%- endif -%}
+{%- endfor -%}
+{%- endif -%}
+{%- if rows -%}
+{{ rows | join('\nunion all\n') }}
+{%- else -%}
+select 'none' as table_name, 'none' as column_name, 'none' as data_type
+{%- endif -%}
+{%- endmacro %}
