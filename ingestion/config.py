@@ -37,6 +37,7 @@ from ingestion.reconciliation_config import ReconciliationConfig
 from ingestion.retention import RetentionConfig
 from ingestion.risk_config import RiskConfig
 from ingestion.valuation import ValuationConfig
+from ingestion.warehouse_config import WarehouseConfig
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -177,6 +178,7 @@ class Config(_Strict):
     liquidity: LiquidityConfig = LiquidityConfig()  # horizons to cash (ingestion/liquidity.py)
     retention: RetentionConfig = RetentionConfig()  # terms of files, personal data (retention.py)
     chart_of_accounts: ChartOfAccounts = ChartOfAccounts()  # journal (chart_of_accounts.py)
+    warehouse: WarehouseConfig = WarehouseConfig()  # engine of the marts (warehouse_config.py)
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -250,6 +252,21 @@ class Config(_Strict):
     @property
     def warehouse_path(self) -> Path:
         return self._resolve(self.paths.warehouse or self.paths.data_dir / "warehouse.duckdb")
+
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's tables and metastore (engine spark): <data_dir>/spark."""
+        return self._resolve(self.paths.data_dir / "spark")
+
+    @property
+    def raw_parquet_root(self) -> str:
+        """Where Spark reads the raw Parquet: warehouse.raw_root, else <data_dir>/spark/raw."""
+        return self.warehouse.raw_root or str(self.spark_dir / "raw")
+
+    @property
+    def spark_marts_dir(self) -> Path:
+        """The Spark marts' Parquet tables (one folder per mart)."""
+        return self.spark_dir / "tables" / "marts.db"
 
     @property
     def dagster_home(self) -> Path:

@@ -110,6 +110,14 @@ select 1
     everything: log a rebuild_all cut so that the models downstream follow.
 -#}
 {% macro inventory_record_watermark() -%}
+{{ return(adapter.dispatch('inventory_record_watermark', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{% macro spark__inventory_record_watermark() -%}
+{%- endmacro %}
+
+{% macro duckdb__inventory_record_watermark() -%}
 {%- set cuts = inventory_cuts_relation() -%}
 {%- set state = inventory_state_relation() -%}
 create table if not exists {{ state }} (
@@ -183,9 +191,20 @@ from {{ cuts }}
 {{ dbt.hash(expression) }}
 {%- endmacro %}
 
-{#- string_agg with an order, on every adapter (dbt.listagg). -#}
+{#- string_agg with an order, on every adapter. dbt.listagg on DuckDB; dbt-spark's listagg
+    ignores the order, so Spark uses its own listagg ... within group (order by ...). -#}
 {% macro ordered_string_agg(measure, delimiter_text, order_by_clause) -%}
+{{ return(adapter.dispatch('ordered_string_agg', 'usd1_inventory')(
+    measure, delimiter_text, order_by_clause
+)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(measure, delimiter_text, order_by_clause) -%}
 {{ dbt.listagg(measure, delimiter_text, order_by_clause) }}
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(measure, delimiter_text, order_by_clause) -%}
+listagg({{ measure }}, {{ delimiter_text }}) within group ({{ order_by_clause }})
 {%- endmacro %}
 
 {#-
@@ -257,6 +276,14 @@ where block_date >= cast('{{ var("start_date") }}' as date)
 
 {#- Post-hook of the cuts model: remember the synced days it compared against. -#}
 {% macro inventory_snapshot_synced_days() -%}
+{{ return(adapter.dispatch('inventory_snapshot_synced_days', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{% macro spark__inventory_snapshot_synced_days() -%}
+{%- endmacro %}
+
+{% macro duckdb__inventory_snapshot_synced_days() -%}
 create or replace table {{ inventory_synced_days_relation() }} as
 {{ inventory_synced_days_sql() }}
 {%- endmacro %}

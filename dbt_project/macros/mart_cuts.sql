@@ -101,6 +101,14 @@ select 1
 
 {#- Post-hook: record the cuts consumed (and log rebuild_all when built outside a cut run). -#}
 {% macro mart_record_watermark() -%}
+{{ return(adapter.dispatch('mart_record_watermark', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{% macro spark__mart_record_watermark() -%}
+{%- endmacro %}
+
+{% macro duckdb__mart_record_watermark() -%}
 {%- set cuts = mart_cuts_relation() -%}
 {%- set state = mart_state_relation() -%}
 create table if not exists {{ state }} (
@@ -143,9 +151,35 @@ true
 {#- md5 over every row of a relation (its text as DuckDB prints a row), order-independent. -#}
 {% macro relation_rows_hash(relation_sql) -%}
 (
-    select coalesce(md5(string_agg(row_text, ';' order by row_text)), '')
-    from (select cast(hashed_rows as varchar) as row_text from ({{ relation_sql }}) as hashed_rows)
+    select coalesce({{ rows_md5('row_text') }}, '')
+    from (select {{ row_text('hashed_rows') }} as row_text from ({{ relation_sql }}) as hashed_rows)
 )
+{%- endmacro %}
+
+{#- A row of a table alias as text (DuckDB prints the row; Spark writes it as JSON). -#}
+{% macro row_text(alias) -%}
+{{ return(adapter.dispatch('row_text', 'usd1_inventory')(alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__row_text(alias) -%}
+cast({{ alias }} as varchar)
+{%- endmacro %}
+
+{% macro spark__row_text(alias) -%}
+to_json(struct({{ alias }}.*))
+{%- endmacro %}
+
+{#- md5 of the texts of a group, joined with ';' in text order (an aggregate). -#}
+{% macro rows_md5(text_expression) -%}
+{{ return(adapter.dispatch('rows_md5', 'usd1_inventory')(text_expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__rows_md5(text_expression) -%}
+md5(string_agg({{ text_expression }}, ';' order by {{ text_expression }}))
+{%- endmacro %}
+
+{% macro spark__rows_md5(text_expression) -%}
+md5(array_join(array_sort(collect_list({{ text_expression }})), ';'))
 {%- endmacro %}
 
 {#- Tables of the mart cuts log's snapshots (beside the log), for the cuts model itself. -#}
@@ -157,7 +191,7 @@ true
 {% macro mart_offchain_days_sql() -%}
 select
     positions.as_of_date,
-    md5(string_agg(cast(positions as varchar), ';' order by cast(positions as varchar)))
+    {{ rows_md5(row_text('positions')) }}
         as day_hash
 from {{ ref('int_inventory__offchain_daily_positions') }} as positions
 group by positions.as_of_date
@@ -167,7 +201,7 @@ group by positions.as_of_date
 {% macro mart_price_days_sql() -%}
 select
     prices.as_of_date,
-    md5(string_agg(cast(prices as varchar), ';' order by cast(prices as varchar))) as day_hash
+    {{ rows_md5(row_text('prices')) }} as day_hash
 from {{ ref('int_valuation__daily_prices') }} as prices
 group by prices.as_of_date
 {%- endmacro %}
@@ -178,7 +212,7 @@ select
     entries.account_id,
     entries.ref_id,
     min({{ to_local_date('entries.occurred_at') }}) as first_date,
-    md5(string_agg(cast(entries as varchar), ';' order by cast(entries as varchar)))
+    {{ rows_md5(row_text('entries')) }}
         as ref_hash
 from {{ ref('stg_exchange__entries') }} as entries
 group by entries.account_id, entries.ref_id
@@ -186,6 +220,14 @@ group by entries.account_id, entries.ref_id
 
 {#- Post-hook of the cuts model: remember the inputs it compared against. -#}
 {% macro mart_snapshot_inputs() -%}
+{{ return(adapter.dispatch('mart_snapshot_inputs', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{% macro spark__mart_snapshot_inputs() -%}
+{%- endmacro %}
+
+{% macro duckdb__mart_snapshot_inputs() -%}
 create or replace table {{ mart_snapshot_relation('mart_offchain_days') }} as
 {{ mart_offchain_days_sql() }};
 create or replace table {{ mart_snapshot_relation('mart_price_days') }} as

@@ -94,16 +94,21 @@ cast(
 )
 {%- endmacro %}
 
-{#- Spark (not yet run here): the same split, its DECIMAL product keeps 36 places below 1. -#}
+{#- Spark: the same split. The fraction's product (share <= 1 times a fraction < 1) is typed
+    DECIMAL(38,36) from DECIMAL(19,18) x DECIMAL(18,18) and floored to 18 places with
+    floor(x, 18): scaling it by 10^18 first would overflow DECIMAL(38,36) (ANSI mode fails). -#}
 {% macro spark__share_of_amount_floor(share, amount) -%}
 {%- set s = 'cast(' ~ share ~ ' as decimal(38, 18))' -%}
 {%- set a = 'cast(' ~ amount ~ ' as decimal(38, 18))' -%}
 cast(
     cast({{ s }} * cast(floor({{ a }}) as decimal(38, 0)) as decimal(38, 18))
     + cast(
-        floor(({{ s }} * ({{ a }} - floor({{ a }}))) * cast('1000000000000000000' as decimal(19, 0)))
-        as decimal(38, 0)
-    ) * cast('0.000000000000000001' as decimal(38, 18))
+        floor(
+            cast({{ s }} as decimal(19, 18))
+            * cast({{ a }} - floor({{ a }}) as decimal(18, 18)),
+            18
+        ) as decimal(38, 18)
+    )
     as decimal(38, 18)
 )
 {%- endmacro %}

@@ -21,8 +21,11 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingestion.config import Config
+from ingestion.raw_parquet import export_raw_parquet
+from ingestion.spark_target import keep_ansi_mode, spark_environment
 from orchestration.defs.dbt_inprocess import dbt_cli_in_process
 from orchestration.defs.resources import Warehouse
+from reporting.spark_marts import mirror_spark_marts
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -89,10 +92,13 @@ def _prepare_if_stale(project: DbtProject) -> None:
 
 
 def dbt_vars(config: Config) -> dict[str, str]:
-    return {
+    variables = {
         "reporting_timezone": config.reporting_timezone,
         "start_date": config.start_date.isoformat(),
     }
+    if config.warehouse.engine == "spark":
+        variables["raw_root"] = config.raw_parquet_root
+    return variables
 
 
 # dbt unit tests are for developers (`make test` runs them); a user's build never runs them: a
@@ -100,9 +106,20 @@ def dbt_vars(config: Config) -> dict[str, str]:
 EXCLUDE_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
-def dbt_build_args(variables: str) -> list[str]:
-    """The arguments of the product's `dbt build`: models and data tests, no unit tests."""
-    return ["build", *EXCLUDE_UNIT_TESTS, "--vars", variables]
+def dbt_build_args(variables: str, engine: str = "duckdb") -> list[str]:
+    """The arguments of the product's `dbt build`: models and data tests, no unit tests, on the
+    profile target of the configured engine (dbt_project/profiles.yml)."""
+    target = ["--target", "spark"] if engine == "spark" else []
+    return ["build", *target, *EXCLUDE_UNIT_TESTS, "--vars", variables]
+
+
+def prepare_spark_build(config: Config, warehouse: Warehouse) -> None:
+    """Engine spark: the raw tables as Parquet for the Spark sources, the profile's environment
+    and ANSI mode kept on (ingestion/spark_target.py)."""
+    with warehouse.connect() as con:  # the step's own connection settings (one writer)
+        export_raw_parquet(con, config.spark_dir / "raw", config.reporting_timezone)
+    os.environ.update(spark_environment(config.warehouse.spark_master, config.spark_dir))
+    keep_ansi_mode()
 
 
 def dbt_resource() -> DbtCliResource:
@@ -120,7 +137,14 @@ def build_dbt_assets(config: Config) -> list:
     )
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         os.environ["USD1INV_WAREHOUSE"] = warehouse.path  # read by dbt_project/profiles.yml
+        if config.warehouse.engine == "spark":
+            prepare_spark_build(config, warehouse)
         # in this process (no `dbt` subprocess start-up); the same selection and events
-        yield from dbt_cli_in_process(dbt, dbt_build_args(variables), context=context)
+        args = dbt_build_args(variables, config.warehouse.engine)
+        yield from dbt_cli_in_process(dbt, args, context=context)
+        if config.warehouse.engine == "spark":
+            # checks, publish, dashboard and close read the warehouse file: mirror the marts
+            with warehouse.connect() as con:
+                mirror_spark_marts(con, config.spark_marts_dir)
 
     return [dbt_models]

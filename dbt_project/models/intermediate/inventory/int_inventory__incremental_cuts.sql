@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=cut_materialization(),
+        incremental_strategy=cut_incremental_strategy(),
         unique_key=['run_seq', 'network'],
         full_refresh=false,
         on_schema_change='append_new_columns',

@@ -147,7 +147,17 @@ ranked as (
 day_statements as (
 
     select
-        * exclude (recency),
+        as_of_date,
+        day_end_at,
+        account_id,
+        statement_at,
+        statement_date,
+        balance,
+        entity,
+        network,
+        address,
+        token_address,
+        token_decimals,
         statement_date = as_of_date as is_statement_day
 
     from ranked

@@ -121,14 +121,14 @@ compared as (
                     ' (last jump: '
                     || coalesce(day_jumps.file_name, 'configured opening balance')
                     || coalesce(' row ' || cast(day_jumps.file_row_number as string), '')
-                    || ' at ' || cast(day_jumps.anchor_at as string)
+                    || ' at ' || {{ utc_timestamp_text('day_jumps.anchor_at') }}
                     || ' implies ' || {{ decimal_text('day_jumps.implied_opening_balance') }}
                     || ' after '
                     || coalesce(day_jumps.previous_file_name, 'configured opening balance')
                     || coalesce(
                         ' row ' || cast(day_jumps.previous_file_row_number as string), ''
                     )
-                    || ' at ' || cast(day_jumps.previous_anchor_at as string)
+                    || ' at ' || {{ utc_timestamp_text('day_jumps.previous_anchor_at') }}
                     || ' showing ' || {{ decimal_text('day_jumps.previous_balance') }}
                     || ')'
             else ''

@@ -70,8 +70,8 @@ explained as (
         cast(count(*) as bigint) as in_transit_item_count,
         {{ ordered_string_agg(
             "source || ' ' || entry_id || ' ' || cast(amount as string) || ' initiated '"
-            ~ " || cast(initiated_at as string) || ', ' || case when settled_at is null"
-            ~ " then 'not final on chain' else 'on chain ' || cast(settled_at as string) end"
+            ~ " || " ~ utc_timestamp_text("initiated_at") ~ " || ', ' || case when settled_at is null"
+            ~ " then 'not final on chain' else 'on chain ' || " ~ utc_timestamp_text("settled_at") ~ " end"
             ~ " || ' (' || match_method || ' ' || matched_tx_hash || ')'",
             "'; '",
             "order by initiated_at, source, entry_id"

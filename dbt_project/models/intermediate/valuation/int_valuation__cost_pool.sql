@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=cut_materialization(),
+        incremental_strategy=cut_incremental_strategy(),
         on_schema_change='append_new_columns',
         pre_hook="{{ mart_delete_from_cut('event_date') }}",
         post_hook="{{ mart_record_watermark() }}",
@@ -150,7 +150,7 @@ pool as (
         pool_start.entity,
         pool_start.asset,
         cast(pool_start.event_sequence as bigint) as event_sequence,
-        cast(null as timestamp with time zone) as event_at,
+        cast(null as {{ utc_timestamp_type() }}) as event_at,
         cast(null as date) as event_date,
         cast(null as string) as event_kind,
         cast(null as decimal(38, 18)) as quantity,

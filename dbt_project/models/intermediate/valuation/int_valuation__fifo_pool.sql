@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=cut_materialization(),
+        incremental_strategy=cut_incremental_strategy(),
         on_schema_change='append_new_columns',
         pre_hook="{{ mart_delete_from_cut('event_date') }}",
         post_hook="{{ mart_record_watermark() }}",
@@ -163,24 +163,7 @@ lots as (
 -- range join on the lots' intervals would compare every event with every lot)
 located as (
 
-    select
-        consumed_ends.entity,
-        consumed_ends.asset,
-        consumed_ends.event_sequence,
-        consumed_ends.end_kind,
-        lots.lot_quantity,
-        lots.lot_cost_usd,
-        lots.lot_unit_cost_usd,
-        lots.earlier_lots_cost_usd,
-        least(consumed_ends.consumed_to - lots.lot_start, lots.lot_quantity) as consumed_in_lot
-
-    from consumed_ends
-
-    asof left join lots
-        on
-            consumed_ends.entity = lots.entity
-            and consumed_ends.asset = lots.asset
-            and consumed_ends.consumed_to > lots.lot_start
+    {{ fifo_locate_lots('consumed_ends', 'lots') }}
 
 ),
 

@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=cut_materialization(),
+        incremental_strategy=cut_incremental_strategy(),
         on_schema_change='append_new_columns',
         pre_hook="{{ mart_delete_from_cut(where_sql='period not in (select kept_periods.period from '
             ~ ref('int_valuation__period_ends')
@@ -156,6 +156,10 @@ period_pools as (
 
 ),
 
+{{ asof_keys(
+    'pool_at_period_keys', 'period_pools', 'basis_events', ['entity', 'asset'],
+    'as_of_key', '>=', 'event_key'
+) }}
 -- the pool at each period's as-of day: after its last event on or before the day (ASOF on
 -- day × 10^12 + event_sequence: one sort-merge, no window over the events)
 pool_at_period as (
@@ -169,11 +173,10 @@ pool_at_period as (
 
     from period_pools
 
-    asof inner join basis_events
-        on
-            period_pools.entity = basis_events.entity
-            and period_pools.asset = basis_events.asset
-            and period_pools.as_of_key >= basis_events.event_key
+    {{ asof_join(
+        'inner', 'period_pools', 'basis_events', ['entity', 'asset'],
+        'as_of_key', '>=', 'event_key', 'pool_at_period_keys'
+    ) }}
 
 ),
 
@@ -220,6 +223,10 @@ position_events as (
 
 ),
 
+{{ asof_keys(
+    'consumed_at_period_keys', 'period_pools', 'position_events', ['entity', 'asset'],
+    'as_of_key', '>=', 'event_key'
+) }}
 consumed_at_period as (
 
     select
@@ -231,11 +238,10 @@ consumed_at_period as (
 
     from period_pools
 
-    asof inner join position_events
-        on
-            period_pools.entity = position_events.entity
-            and period_pools.asset = position_events.asset
-            and period_pools.as_of_key >= position_events.event_key
+    {{ asof_join(
+        'inner', 'period_pools', 'position_events', ['entity', 'asset'],
+        'as_of_key', '>=', 'event_key', 'consumed_at_period_keys'
+    ) }}
 
 ),
 
@@ -396,6 +402,10 @@ period_lows_before as (
 
 ),
 
+{{ asof_keys(
+    'lowest_now_keys', 'held', 'period_lows', ['period', 'asset'],
+    'acquired_date', '<=', 'test_date'
+) }}
 -- the lowest test price from the acquisition day: the suffix minimum at the first test day
 -- on or after it (ASOF)
 lowest_now as (
@@ -406,14 +416,17 @@ lowest_now as (
 
     from held
 
-    asof left join period_lows
-        on
-            held.period = period_lows.period
-            and held.asset = period_lows.asset
-            and held.acquired_date <= period_lows.test_date
+    {{ asof_join(
+        'left', 'held', 'period_lows', ['period', 'asset'],
+        'acquired_date', '<=', 'test_date', 'lowest_now_keys'
+    ) }}
 
 ),
 
+{{ asof_keys(
+    'lowest_keys', 'lowest_now', 'period_lows_before', ['period', 'asset'],
+    'acquired_date', '<=', 'test_date'
+) }}
 lowest as (
 
     select
@@ -422,11 +435,10 @@ lowest as (
 
     from lowest_now
 
-    asof left join period_lows_before
-        on
-            lowest_now.period = period_lows_before.period
-            and lowest_now.asset = period_lows_before.asset
-            and lowest_now.acquired_date <= period_lows_before.test_date
+    {{ asof_join(
+        'left', 'lowest_now', 'period_lows_before', ['period', 'asset'],
+        'acquired_date', '<=', 'test_date', 'lowest_keys'
+    ) }}
 
 ),
 

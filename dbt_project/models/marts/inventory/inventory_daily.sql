@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=cut_materialization(),
+        incremental_strategy=cut_incremental_strategy(),
         on_schema_change='append_new_columns',
         pre_hook=[
             "{{ inventory_delete_from_cut('as_of_date') }}",
@@ -133,7 +133,7 @@ wallet_inventory as (
         day_blocks.last_block_number as day_last_block,
         day_blocks.is_day_complete,
         day_blocks.is_final,
-        cast(null as timestamp with time zone) as source_as_of_at,
+        cast(null as {{ utc_timestamp_type() }}) as source_as_of_at,
         cast(null as integer) as source_age_days
 
     from positions
@@ -190,10 +190,10 @@ offchain_inventory as (
         -- assert_inventory_daily_balance_is_balance_raw_scaled catches one that has more).
         -- Whole and fractional parts are scaled apart: DECIMAL(38,18) * 10^18 would keep 18
         -- places and overflow from 10^20 base units (100 tokens of an 18-decimal token).
-        cast(trunc(offchain.balance) as decimal(38, 0))
+        cast({{ truncate_decimal('offchain.balance') }} as decimal(38, 0))
         * {{ token_unit_multiplier('networks.token_decimals') }}
         + cast(
-            (offchain.balance - trunc(offchain.balance))
+            (offchain.balance - {{ truncate_decimal('offchain.balance') }})
             * {{ token_unit_multiplier('networks.token_decimals') }}
             as decimal(38, 0)
         ) as balance_raw,

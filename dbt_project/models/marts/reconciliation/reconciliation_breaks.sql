@@ -443,10 +443,10 @@ named_failures as (
 
     inner join failures
         on
-            json_extract_string(failures.keys_json, '$.network') = described.network
-            and json_extract_string(failures.keys_json, '$.location_id') = described.location_id
-            and json_extract_string(failures.keys_json, '$.comparison') = described.comparison
-            and cast(json_extract_string(failures.keys_json, '$.as_of_date') as date)
+            {{ json_text('failures.keys_json', "$.network") }} = described.network
+            and {{ json_text('failures.keys_json', "$.location_id") }} = described.location_id
+            and {{ json_text('failures.keys_json', "$.comparison") }} = described.comparison
+            and cast({{ json_text('failures.keys_json', "$.as_of_date") }} as date)
             between described.opened_date and described.last_break_date
 
 ),

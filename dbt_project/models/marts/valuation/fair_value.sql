@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=cut_materialization(),
+        incremental_strategy=cut_incremental_strategy(),
         on_schema_change='append_new_columns',
         pre_hook="{{ mart_delete_from_cut(where_sql=
             'period_end_date >= {cut} or period not in (select period from '
@@ -208,13 +208,17 @@ pool_days as (
         entity,
         asset,
         event_date,
-        arg_max_null(average_cost_per_unit, event_sequence) as average_cost_per_unit
+        {{ arg_max_keep_null('average_cost_per_unit', 'event_sequence') }} as average_cost_per_unit
 
     from cost_pool
     group by entity, asset, event_date
 
 ),
 
+{{ asof_keys(
+    'pool_at_end_keys', 'period_pools', 'pool_days', ['entity', 'asset'],
+    'as_of_date', '>=', 'event_date'
+) }}
 -- the pool after its last event on or before each period's as-of day (ASOF: one sort-merge)
 pool_at_end as (
 
@@ -226,11 +230,10 @@ pool_at_end as (
 
     from period_pools
 
-    asof inner join pool_days
-        on
-            period_pools.entity = pool_days.entity
-            and period_pools.asset = pool_days.asset
-            and period_pools.as_of_date >= pool_days.event_date
+    {{ asof_join(
+        'inner', 'period_pools', 'pool_days', ['entity', 'asset'],
+        'as_of_date', '>=', 'event_date', 'pool_at_end_keys'
+    ) }}
 
 ),
 
