@@ -44,6 +44,10 @@ LOCAL_DAY_COLUMN = {
     "onchain_transfer_deletions": ("block_time", "timestamp"),
     "onchain_balances": ("block_date", "date"),
     "onchain_day_blocks": ("block_date", "date"),
+    "onchain_freezes": ("block_date", "date"),
+    "onchain_freeze_events": ("block_time", "timestamp"),
+    "onchain_wallet_control": ("block_date", "date"),
+    "onchain_wallet_signers": ("block_date", "date"),
 }
 
 
