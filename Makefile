@@ -45,14 +45,16 @@ browser:
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# Pango and fonts (WeasyPrint renders the close pack's PDF) and poppler (pdftoppm turns its
-# pages into PNG in the tests): Debian packages, installed only when missing.
+# Pango and fonts (WeasyPrint renders the close pack's PDF), poppler (pdftoppm turns its
+# pages into PNG in the tests) and a Java runtime (Spark, for the `spark` engine and its
+# equality test): Debian packages, installed only when missing.
 system-deps:
 	@{ ldconfig -p | grep -q libpango-1.0.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0 \
-		&& test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf && test -x /usr/bin/pdftoppm; } || { \
+		&& test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf && test -x /usr/bin/pdftoppm \
+		&& command -v java >/dev/null; } || { \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
-			fonts-dejavu-core poppler-utils >/dev/null; }
+			fonts-dejavu-core poppler-utils openjdk-17-jre-headless >/dev/null; }
 
 demo: setup system-deps
 	$(BIN)/usd1inv demo
@@ -68,8 +70,10 @@ unit: setup system-deps
 integration: setup system-deps
 	$(BIN)/python -m pytest tests/integration -q
 
+# two workers (the machine's two cores): a module stays on one worker, the shared demo's
+# readers share one (tests/conftest.py)
 test: setup browser system-deps lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 dev: setup
 	$(BIN)/usd1inv dev --config demo/usd1inv.yml
