@@ -35,7 +35,8 @@ from ingestion.raw_parquet import export_raw_parquet
 from ingestion.spark_target import keep_ansi_mode, spark_environment
 from tests.dbt_in_process import DBT_PROJECT_DIR, MODELS_ONLY, run_dbt
 
-pytestmark = pytest.mark.integration
+# the Spark build (JVM, 85 models) takes 4-10 minutes beside other work: more than the default
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 MARTS = sorted(path.stem for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql"))
 STAGES = ("full", "day")

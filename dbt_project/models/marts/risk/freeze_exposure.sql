@@ -99,7 +99,7 @@ frozen_wallets as (
         cast(null as string) as tx_hash,
         cast(null as integer) as log_index,
         cast(null as bigint) as block_number,
-        cast(null as timestamp with time zone) as block_time,
+        cast(null as {{ utc_timestamp_type() }}) as block_time,
         cast(null as decimal(38, 18)) as amount,
         freezes.block_number as freeze_check_block,
         frozen_since.frozen_since_at,
