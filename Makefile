@@ -22,6 +22,7 @@ help:
 	@echo "make dashboard - the finance dashboard on 127.0.0.1:8501"
 	@echo "make lint   - ruff + sqlfluff"
 	@echo "make bench  - on-chain decode/fetch, large-file load and 1,000-file storm benchmarks (bench/README.md)"
+	@echo "make bench-spark - the dbt build on Spark local[2] beside DuckDB, 200k and 1M transfers (bench/README.md)"
 
 # Python environment: uv from PyPI into the venv, then the locked stack.
 $(BIN)/uv:
@@ -98,6 +99,14 @@ bench: setup
 bench-dbt: setup
 	$(BIN)/python -m bench.dbt_build --transfers 5000000 --days 730 --wallets 2000 --runner both --out bench/results/dbt_build.json
 	$(BIN)/python -m bench.dbt_build --transfers 5000000 --days 730 --wallets 2000 --select '' --runner all --out bench/results/dbt_build_project.json
+
+# Spark benchmark (not part of `make test`): the same generated history built on Spark
+# local[2] and on DuckDB in one run, full and one more day, wall time and peak RSS of each
+# engine's process tree (JVM included); the sizes that fit on 2 cores, see bench/README.md
+.PHONY: bench-spark
+bench-spark: setup
+	$(BIN)/python -m bench.spark_build --transfers 200000 --days 730 --wallets 2000 --out bench/results/spark_build_200k.json
+	$(BIN)/python -m bench.spark_build --transfers 1000000 --days 730 --wallets 2000 --out bench/results/spark_build_1m.json
 
 # dashboard benchmark (not part of `make test`): every page rendered over the published 5M
 # warehouse (built once, reused from the cache folder), see bench/README.md
