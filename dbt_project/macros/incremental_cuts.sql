@@ -18,15 +18,12 @@
 
 {#- The state table, beside the cuts log: the last cut run_seq each model has consumed. -#}
 {% macro inventory_state_relation() -%}
-{%- set cuts = inventory_cuts_relation() -%}
-{{ return(api.Relation.create(
-    database=cuts.database, schema=cuts.schema, identifier='inventory_incremental_state'
-)) }}
+{{ return(cut_state_relation('int_inventory__incremental_cuts', 'inventory_incremental_state')) }}
 {%- endmacro %}
 
 {#- The cuts log, as a relation (it is a ref of every consumer). -#}
 {% macro inventory_cuts_relation() -%}
-{{ return(ref('int_inventory__incremental_cuts')) }}
+{{ return(cut_log_relation('int_inventory__incremental_cuts')) }}
 {%- endmacro %}
 
 {#-
@@ -78,11 +75,7 @@ group by network
 -#}
 {% macro inventory_delete_from_cut(date_column, keep_condition='true') -%}
 {%- if is_incremental() -%}
-create table if not exists {{ inventory_state_relation() }} (
-    model_name varchar not null,
-    run_seq bigint not null,
-    invocation_id varchar not null
-);
+{{ cut_state_ddl(inventory_state_relation()) }};
 {%- set floor = inventory_cut_floor() %}
 delete from {{ this }} as target
 where
@@ -110,43 +103,9 @@ select 1
     everything: log a rebuild_all cut so that the models downstream follow.
 -#}
 {% macro inventory_record_watermark() -%}
-{{ return(adapter.dispatch('inventory_record_watermark', 'usd1_inventory')()) }}
-{%- endmacro %}
-
-{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
-{% macro spark__inventory_record_watermark() -%}
-{%- endmacro %}
-
-{% macro duckdb__inventory_record_watermark() -%}
-{%- set cuts = inventory_cuts_relation() -%}
-{%- set state = inventory_state_relation() -%}
-create table if not exists {{ state }} (
-    model_name varchar not null,
-    run_seq bigint not null,
-    invocation_id varchar not null
-);
-insert into {{ cuts }} (
-    run_seq, invocation_id, network, rebuild_all, cut_date, reason, inputs_fingerprint
-)
-select
-    coalesce((select max(run_seq) from {{ cuts }}), 0) + 1,
-    '{{ invocation_id }}',
-    networks.network,
-    true,
-    cast(null as date),
-    '{{ this.identifier }} rebuilt without a cut of this run',
-    cast(null as varchar)
-from {{ ref('stg_registry__networks') }} as networks
-where not exists (
-    select 1 from {{ cuts }} as cuts where cuts.invocation_id = '{{ invocation_id }}'
-);
-delete from {{ state }} where model_name = '{{ this.identifier }}';
-insert into {{ state }} (model_name, run_seq, invocation_id)
-select
-    '{{ this.identifier }}',
-    coalesce(max(run_seq), 0),
-    '{{ invocation_id }}'
-from {{ cuts }}
+{{ return(cut_log_record_watermark(
+    'int_inventory__incremental_cuts', 'inventory_incremental_state', per_network=true
+)) }}
 {%- endmacro %}
 
 {#- The filter of a model's incremental select: rows of networks and days to recompute. -#}

@@ -13,14 +13,11 @@
 -#}
 
 {% macro mart_cuts_relation() -%}
-{{ return(ref('int_inventory__mart_cuts')) }}
+{{ return(cut_log_relation('int_inventory__mart_cuts')) }}
 {%- endmacro %}
 
 {% macro mart_state_relation() -%}
-{%- set cuts = mart_cuts_relation() -%}
-{{ return(api.Relation.create(
-    database=cuts.database, schema=cuts.schema, identifier='mart_incremental_state'
-)) }}
+{{ return(cut_state_relation('int_inventory__mart_cuts', 'mart_incremental_state')) }}
 {%- endmacro %}
 
 {#- SQL: one row, `rebuild_all` and `cut_date`, over the cuts this model has not consumed. -#}
@@ -101,42 +98,10 @@ select 1
 
 {#- Post-hook: record the cuts consumed (and log rebuild_all when built outside a cut run). -#}
 {% macro mart_record_watermark() -%}
-{{ return(adapter.dispatch('mart_record_watermark', 'usd1_inventory')()) }}
-{%- endmacro %}
-
-{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
-{% macro spark__mart_record_watermark() -%}
-{%- endmacro %}
-
-{% macro duckdb__mart_record_watermark() -%}
-{%- set cuts = mart_cuts_relation() -%}
-{%- set state = mart_state_relation() -%}
-create table if not exists {{ state }} (
-    model_name varchar not null,
-    run_seq bigint not null,
-    invocation_id varchar not null
-);
-insert into {{ cuts }} (
-    run_seq, invocation_id, rebuild_all, cut_date, reason, inputs_fingerprint, inventory_run_seq
-)
-select
-    coalesce((select max(run_seq) from {{ cuts }}), 0) + 1,
-    '{{ invocation_id }}',
-    true,
-    cast(null as date),
-    '{{ this.identifier }} rebuilt without a cut of this run',
-    cast(null as varchar),
-    cast(null as bigint)
-where not exists (
-    select 1 from {{ cuts }} as cuts where cuts.invocation_id = '{{ invocation_id }}'
-);
-delete from {{ state }} where model_name = '{{ this.identifier }}';
-insert into {{ state }} (model_name, run_seq, invocation_id)
-select
-    '{{ this.identifier }}',
-    coalesce(max(run_seq), 0),
-    '{{ invocation_id }}'
-from {{ cuts }}
+{{ return(cut_log_record_watermark(
+    'int_inventory__mart_cuts', 'mart_incremental_state',
+    null_columns={'inventory_run_seq': 'bigint'}
+)) }}
 {%- endmacro %}
 
 {#- `where <date> >= cut` for a model's incremental select (nothing when it is rebuilt). -#}

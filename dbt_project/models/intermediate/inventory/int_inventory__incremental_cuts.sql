@@ -417,14 +417,7 @@ decided as (
 final as (
 
     select
-        {% if is_incremental() -%}
-        cast(
-            coalesce((select max(previous_runs.run_seq) from {{ this }} as previous_runs), 0) + 1
-            as bigint
-        ) as run_seq,
-        {%- else -%}
-            cast(1 as bigint) as run_seq,
-        {%- endif %}
+        {{ cut_log_run_seq() }} as run_seq,
         cast('{{ invocation_id }}' as string) as invocation_id,
         cast(decided.network as string) as network,
         cast(decided.rebuild_all as boolean) as rebuild_all,

@@ -41,10 +41,7 @@ renamed as (
         ---------- provenance
         source.file_sha256,
         source.row_number as file_row_number,
-        row_number() over (
-            partition by source.provider, source.account_id, source.entry_id
-            order by current_files.dropped_at desc, source.file_sha256 desc, source.row_number desc
-        ) as recency
+        {{ current_file_version_rank(['provider', 'account_id', 'entry_id']) }} as recency
 
     from source
 

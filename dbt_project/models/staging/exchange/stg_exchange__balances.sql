@@ -37,10 +37,7 @@ renamed as (
         cast(source.source as string) as landing_source,
         source.file_sha256,
         source.row_number as file_row_number,
-        row_number() over (
-            partition by source.venue, source.account_id, source.asset, source.as_of
-            order by current_files.dropped_at desc, source.file_sha256 desc, source.row_number desc
-        ) as recency
+        {{ current_file_version_rank(['venue', 'account_id', 'asset', 'as_of']) }} as recency
 
     from source
 

@@ -37,10 +37,7 @@ renamed as (
         lower(source.tx_hash) as tx_hash,
         source.file_sha256,
         source.row_number as file_row_number,
-        row_number() over (
-            partition by source.source, source.account_id, source.entry_id
-            order by current_files.dropped_at desc, source.file_sha256 desc, source.row_number desc
-        ) as recency
+        {{ current_file_version_rank(['source', 'account_id', 'entry_id']) }} as recency
 
     from source
 

@@ -34,10 +34,7 @@ renamed as (
         ---------- provenance
         source.file_sha256,
         source.row_number as file_row_number,
-        row_number() over (
-            partition by source.source, source.asset, source.ts
-            order by current_files.dropped_at desc, source.file_sha256 desc, source.row_number desc
-        ) as recency
+        {{ current_file_version_rank(['source', 'asset', 'ts']) }} as recency
 
     from source
 
