@@ -3,7 +3,8 @@
     a model is ported (README "When one machine is not enough").
 
     DuckDB: `incremental` with `delete+insert`; the cut logs (macros/incremental_cuts.sql,
-    macros/mart_cuts.sql) say from which local day each model recomputes, the pre-hooks delete
+    macros/mart_cuts.sql, both on the shared state-table and watermark macros of
+    macros/cut_logs.sql) say from which local day each model recomputes, the pre-hooks delete
     those rows and the post-hooks record the watermark.
 
     Spark: Parquet tables have no DELETE; the models are rebuilt whole (`table`) on every run

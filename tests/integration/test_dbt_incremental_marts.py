@@ -292,6 +292,19 @@ def _enrich(con: duckdb.DuckDBPyConnection) -> None:
         "where s.address = c.address and s.block_date = c.block_date) "
         "where c.wallet_kind = 'safe'"
     )
+    # the issuer's freeze view at each day end: the last wallet frozen on 03-31 and 04-01
+    # (freeze_exposure lists it; inventory_daily counts its balance frozen)
+    con.execute(
+        "insert into raw.onchain_freezes select d.chain_id, w.network, n.token_address, "
+        "w.address, coalesce(d.last_block, 0), coalesce(d.last_block_hash, '0x'), "
+        "coalesce(d.last_block_time, timestamptz '2026-03-25 00:00:00+00'), d.block_date, "
+        "w.address = m.last and d.block_date between date '2026-03-31' and date '2026-04-01', "
+        "d.is_final, 'test', 'test' "
+        "from raw.registry_wallets w cross join raw.onchain_day_blocks d "
+        "join raw.registry_networks n on n.network = w.network "
+        "cross join (select max(address) as last from raw.registry_wallets) m "
+        "where w.network = d.network"
+    )
     _load_prices(
         con, "prices-1", [(f"{day.isoformat()} 12:00:00", price) for day, price in PRICES.items()]
     )
