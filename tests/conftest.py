@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / "demo" / "usd1inv.yml"
+
+# A pytest-xdist worker's __main__ (execnet's) has neither __spec__ nor __file__: pyspark's
+# connect modules, which Great Expectations imports, take that for a doctest run without
+# Spark Connect's packages and sys.exit(0) on import. Give it a file name.
+_main = sys.modules.get("__main__")
+if _main is not None and _main.__spec__ is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "<pytest-xdist worker>"
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
