@@ -34,6 +34,18 @@ def period_types(day: date) -> list[str]:
     return ["day", "month"] if day.day == last else ["day"]
 
 
+def check_blocks(day_end_blocks: dict[date, tuple[int, bool]], final_block: int) -> dict[date, int]:
+    """Each day's check block: its last block, but never past the network's final block (the
+    block every day-end read of balances, freezes and wallet control is made at)."""
+    return {day: max(0, min(end, final_block)) for day, (end, _) in day_end_blocks.items()}
+
+
+def is_final_day(day_end_blocks: dict[date, tuple[int, bool]], day: date, final_block: int) -> bool:
+    """The day is complete and its last block is final: its day-end reads cannot change."""
+    end_block, complete = day_end_blocks[day]
+    return complete and end_block <= final_block
+
+
 def snapshot_balances(
     con: duckdb.DuckDBPyConnection,
     client: RpcClient,
@@ -46,9 +58,7 @@ def snapshot_balances(
     """Read and store balanceOf at every period end of the given days; return rows written."""
     if not wallets or not day_end_blocks:
         return 0
-    check_block = {
-        day: max(0, min(end_block, final_block)) for day, (end_block, _) in day_end_blocks.items()
-    }
+    check_block = check_blocks(day_end_blocks, final_block)
     headers = client.block_headers(sorted(set(check_block.values())))
     existing = {
         (row[0], row[1], row[2]): row[3:]
@@ -110,7 +120,6 @@ def snapshot_balances(
     rows = []
     for day, period, address, block in wanted:
         header = headers[block]
-        end_block, complete = day_end_blocks[day]
         rows.append(
             (
                 network.chain_id,
@@ -123,7 +132,7 @@ def snapshot_balances(
                 day,
                 period,
                 str(balances[(address, block)]),
-                complete and end_block <= final_block,
+                is_final_day(day_end_blocks, day, final_block),
                 f"rpc:{network.name}:eth_call balanceOf@{block}",
                 load_id,
             )

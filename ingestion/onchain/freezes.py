@@ -25,6 +25,7 @@ import duckdb
 from eth_utils import keccak
 
 from ingestion.config import Network
+from ingestion.onchain.balances import check_blocks, is_final_day
 from ingestion.onchain.logs import address_topic, fetch_transfer_logs
 from ingestion.onchain.rpc import RpcClient, RpcError
 
@@ -63,9 +64,7 @@ def snapshot_freezes(
     addresses = sorted({a.lower() for a in addresses})
     if freeze is None or not addresses or not day_end_blocks:
         return 0
-    check_block = {
-        day: max(0, min(end_block, final_block)) for day, (end_block, _) in day_end_blocks.items()
-    }
+    check_block = check_blocks(day_end_blocks, final_block)
     headers = client.block_headers(sorted(set(check_block.values())))
     existing = {
         (row[0], row[1]): row[2:]
@@ -115,7 +114,6 @@ def snapshot_freezes(
     rows = []
     for day, address, block in wanted:
         header = headers[block]
-        end_block, complete = day_end_blocks[day]
         rows.append(
             (
                 network.chain_id,
@@ -127,7 +125,7 @@ def snapshot_freezes(
                 header.timestamp,
                 day,
                 frozen[(address, block)],
-                complete and end_block <= final_block,
+                is_final_day(day_end_blocks, day, final_block),
                 f"rpc:{network.name}:eth_call {freeze.view}@{block}",
                 load_id,
             )

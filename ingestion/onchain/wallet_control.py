@@ -23,6 +23,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak
 
 from ingestion.config import Network, Wallet
+from ingestion.onchain.balances import check_blocks, is_final_day
 from ingestion.onchain.rpc import RpcClient, RpcError
 
 log = logging.getLogger(__name__)
@@ -147,9 +148,7 @@ def snapshot_wallet_control(
     """Read and store what controls every wallet at each given day's end; return rows written."""
     if not wallets or not day_end_blocks:
         return 0
-    check_block = {
-        day: max(0, min(end_block, final_block)) for day, (end_block, _) in day_end_blocks.items()
-    }
+    check_block = check_blocks(day_end_blocks, final_block)
     headers = client.block_headers(sorted(set(check_block.values())))
     existing = {
         (row[0], row[1]): row[2:]
@@ -172,7 +171,6 @@ def snapshot_wallet_control(
     rows = []
     for day, address, block in wanted:
         header, control = headers[block], controls[(address, block)]
-        end_block, complete = day_end_blocks[day]
         rows.append(
             (
                 network.chain_id,
@@ -187,7 +185,7 @@ def snapshot_wallet_control(
                 control.signers_text,
                 len(control.signers) if control.signers is not None else None,
                 control.threshold,
-                complete and end_block <= final_block,
+                is_final_day(day_end_blocks, day, final_block),
                 f"rpc:{network.name}:eth_getCode,getOwners,getThreshold@{block}",
                 load_id,
             )
