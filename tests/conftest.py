@@ -51,15 +51,3 @@ def shared_demo(tmp_path_factory) -> tuple[Path, object]:
     config_path = write_config(tmp_path_factory.mktemp("shared_demo"))
     return config_path, run_demo(config_path)
 
-
-def pytest_collection_modifyitems(config, items) -> None:
-    """Groups for `pytest -n 2 --dist loadgroup` (`make test` runs the suite on two workers):
-    a module's tests run on one worker, so its module-scoped chain, pipeline run or warehouse
-    is built once, and every module that reads `shared_demo` runs on the same worker, so the
-    shared demo is played once. Without xdist the marks change nothing."""
-    demo_modules = {item.module.__name__ for item in items if "shared_demo" in item.fixturenames}
-    for item in items:
-        module = item.module.__name__
-        item.add_marker(
-            pytest.mark.xdist_group("shared_demo" if module in demo_modules else module)
-        )
