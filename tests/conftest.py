@@ -50,4 +50,3 @@ def shared_demo(tmp_path_factory) -> tuple[Path, object]:
 
     config_path = write_config(tmp_path_factory.mktemp("shared_demo"))
     return config_path, run_demo(config_path)
-
