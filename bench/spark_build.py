@@ -42,8 +42,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.dbt_build import (  # noqa: E402
-    DBT_PROJECT_DIR,
     INVENTORY_SELECTION,
+    _common_args,
     append_day,
     generate_raw,
 )
@@ -112,19 +112,7 @@ class PeakSampler:
 
 
 def _dbt_args(work: Path, dbt_vars: dict[str, str], select: str) -> list[str]:
-    args = [
-        "run",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-        "--vars",
-        json.dumps(dbt_vars),
-    ]
+    args = ["run", *_common_args(work, dbt_vars)]
     if select:
         args += ["--select", *select.split()]
     return args
