@@ -22,7 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingestion.config import Config
 from ingestion.raw_parquet import export_raw_parquet
-from ingestion.spark_target import keep_ansi_mode, spark_environment
+from ingestion.spark_target import prepare_dbt_spark, spark_environment
 from orchestration.defs.dbt_inprocess import dbt_cli_in_process
 from orchestration.defs.resources import Warehouse
 from reporting.spark_marts import mirror_spark_marts
@@ -70,7 +70,7 @@ def _prepare_if_stale(project: DbtProject) -> None:
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # parsing opens no database, but the profile must render
-        "USD1INV_WAREHOUSE": os.environ.get("USD1INV_WAREHOUSE", ":memory:"),
+        "USD1INV_WAREHOUSE": os.environ.get("USD1INV_WAREHOUSE") or ":memory:",
     }
     result = subprocess.run(
         [
@@ -114,12 +114,12 @@ def dbt_build_args(variables: str, engine: str = "duckdb") -> list[str]:
 
 
 def prepare_spark_build(config: Config, warehouse: Warehouse) -> None:
-    """Engine spark: the raw tables as Parquet for the Spark sources, the profile's environment
-    and ANSI mode kept on (ingestion/spark_target.py)."""
+    """Engine spark: the raw tables as Parquet for the Spark sources, the profile's environment,
+    ANSI mode kept on and the models' Python functions registered (ingestion/spark_target.py)."""
     with warehouse.connect() as con:  # the step's own connection settings (one writer)
         export_raw_parquet(con, config.spark_dir / "raw", config.reporting_timezone)
     os.environ.update(spark_environment(config.warehouse.spark_master, config.spark_dir))
-    keep_ansi_mode()
+    prepare_dbt_spark()
 
 
 def dbt_resource() -> DbtCliResource:

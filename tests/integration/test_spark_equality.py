@@ -32,7 +32,7 @@ import pytest
 
 from ingestion.config import load_config
 from ingestion.raw_parquet import export_raw_parquet
-from ingestion.spark_target import keep_ansi_mode, spark_environment
+from ingestion.spark_target import prepare_dbt_spark, spark_environment
 from tests.dbt_in_process import DBT_PROJECT_DIR, MODELS_ONLY, run_dbt
 
 # the Spark build (JVM, 85 models) takes 4-10 minutes beside other work: more than the default
@@ -82,7 +82,7 @@ def _load_held_back_day(warehouse: Path) -> None:
 def _spark_run(work: Path, dbt_vars: dict[str, str]) -> dict[str, tuple[str, str]]:
     from dbt.cli.main import dbtRunner
 
-    keep_ansi_mode()
+    prepare_dbt_spark()
     result = dbtRunner().invoke(
         [
             "run",

@@ -87,7 +87,7 @@ def test_dagster_step_on_spark_exports_raw_builds_on_spark_and_mirrors_the_marts
         yield from ()
 
     monkeypatch.setattr(transform, "dbt_cli_in_process", fake_dbt_cli_in_process)
-    monkeypatch.setattr(transform, "keep_ansi_mode", lambda: None)
+    monkeypatch.setattr(transform, "prepare_dbt_spark", lambda: None)
     for key in ("USD1INV_WAREHOUSE", "USD1INV_SPARK_DIR", "USD1INV_SPARK_MASTER"):
         monkeypatch.setenv(key, "")  # the step sets them; restored after the test
     (assets,) = transform.build_dbt_assets(config)

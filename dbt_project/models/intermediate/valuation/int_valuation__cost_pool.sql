@@ -26,25 +26,14 @@
 
     The moving weighted average; an entity whose cost method is fifo is measured by
     int_valuation__fifo_pool instead (int_valuation__cost_basis picks).
-    The recursion is a recursive CTE (DuckDB; Spark 4.1+).
+    The recursion: macros/moving_average_pool.sql (DuckDB: a recursive CTE; Spark: one pass per
+    pool through a Python table function with the same arithmetic).
 
     Incremental (macros/mart_cuts.sql): the rows dated from the cut day on are deleted, and
     the recursion restarts from each pool's last kept row (its units, cost and average) over
     the events from the cut on, numbered after it: the same rows as a recursion from the
     first event, at the cost of the new events only.
 -#}
-{%- set sold_cost -%}
-case
-    when pool.units_held - sequenced.quantity <= 0 then pool.pool_cost_usd
-    else least(
-        pool.pool_cost_usd,
-        coalesce({{ round_usd(
-            'cast(sequenced.quantity as decimal(38, 12)) * pool.average_cost_per_unit'
-        ) }}, cast(0 as decimal(38, 6)))
-    )
-end
-{%- endset %}
-
 with recursive
 
 events as (
@@ -130,100 +119,7 @@ sequenced as (
 
 ),
 
--- the pool before the first new event: its last kept row, or empty
-pool_start as (
-
-    select
-        sequenced.entity,
-        sequenced.asset,
-        min(sequenced.event_sequence) - 1 as event_sequence
-
-    from sequenced
-    group by sequenced.entity, sequenced.asset
-
-),
-
-pool as (
-
-    select
-        true as is_start,
-        pool_start.entity,
-        pool_start.asset,
-        cast(pool_start.event_sequence as bigint) as event_sequence,
-        cast(null as {{ utc_timestamp_type() }}) as event_at,
-        cast(null as date) as event_date,
-        cast(null as string) as event_kind,
-        cast(null as decimal(38, 18)) as quantity,
-        cast(null as decimal(38, 6)) as cost_usd,
-        cast(null as decimal(38, 6)) as proceeds_usd,
-        cast(null as string) as event_source,
-        cast(null as string) as event_ref,
-        cast(coalesce(kept.units_held, 0) as decimal(38, 18)) as units_held,
-        cast(coalesce(kept.pool_cost_usd, 0) as decimal(38, 6)) as pool_cost_usd,
-        cast(kept.average_cost_per_unit as decimal(38, 12)) as average_cost_per_unit,
-        cast(null as decimal(38, 6)) as cost_of_units_sold_usd,
-        cast(null as decimal(38, 6)) as realized_gain_loss_usd
-
-    from pool_start
-
-    left join kept
-        on
-            pool_start.entity = kept.entity
-            and pool_start.asset = kept.asset
-
-    union all
-
-    select
-        false as is_start,
-        sequenced.entity,
-        sequenced.asset,
-        cast(sequenced.event_sequence as bigint) as event_sequence,
-        sequenced.event_at,
-        sequenced.event_date,
-        sequenced.event_kind,
-        sequenced.quantity,
-        sequenced.cost_usd,
-        sequenced.proceeds_usd,
-        sequenced.event_source,
-        sequenced.event_ref,
-        cast(case
-            when sequenced.event_kind = 'acquisition'
-                then pool.units_held + sequenced.quantity
-            when pool.units_held - sequenced.quantity <= 0 then 0
-            else pool.units_held - sequenced.quantity
-        end as decimal(38, 18)) as units_held,
-        cast(case
-            when sequenced.event_kind = 'acquisition'
-                then pool.pool_cost_usd + coalesce(sequenced.cost_usd, 0)
-            when pool.units_held - sequenced.quantity <= 0 then 0
-            else pool.pool_cost_usd - {{ sold_cost }}
-        end as decimal(38, 6)) as pool_cost_usd,
-        cast(case
-            when sequenced.event_kind = 'acquisition'
-                then {{ divide_half_even(
-                    'pool.pool_cost_usd + coalesce(sequenced.cost_usd, 0)',
-                    'pool.units_held + sequenced.quantity'
-                ) }}
-            else pool.average_cost_per_unit
-        end as decimal(38, 12)) as average_cost_per_unit,
-        cast(case
-            when sequenced.event_kind <> 'acquisition'
-                then {{ sold_cost }}
-        end as decimal(38, 6)) as cost_of_units_sold_usd,
-        cast(case
-            when sequenced.event_kind = 'conversion'
-                then sequenced.proceeds_usd - {{ sold_cost }}
-        end as decimal(38, 6)) as realized_gain_loss_usd
-
-    from pool
-
-    inner join sequenced
-        on
-            pool.entity = sequenced.entity
-            and pool.asset = sequenced.asset
-            and sequenced.event_sequence = pool.event_sequence + 1
-
-),
+{{ moving_average_pool_rows() }}
 
 final as (
 
@@ -245,8 +141,7 @@ final as (
         cost_of_units_sold_usd,
         realized_gain_loss_usd
 
-    from pool
-    where not is_start
+    from pool_rows
 
 )
 
