@@ -12,9 +12,10 @@
     each pool's start (its kept row, or empty). DuckDB runs it as a loop of small joins.
 
     Spark: one Spark job per recursion step would make a pool of millions of events millions
-    of jobs. Each pool goes instead, ordered by event_sequence, through the table function
-    usd1_moving_average_pool (ingestion/spark_functions.py, registered in the dbt session by
-    ingestion/spark_target.py): one pass per pool, the pools in parallel, with the same exact
+    of jobs. Each pool goes instead, ordered by event_sequence in chunks of 10,000 events (sorted
+    arrays), through the table function usd1_moving_average_pool (ingestion/spark_functions.py,
+    registered in the dbt session by ingestion/spark_target.py), which keeps the pool from chunk
+    to chunk: one pass per pool, the pools in parallel, with the same exact
     arithmetic (ingestion/moving_average_pool.py; tests/integration/test_cost_pool_engines.py
     compares it with this recursion on generated pools, test_spark_equality.py the marts).
     Where the function cannot be registered (a Thrift server or SQL warehouse without Python
@@ -54,13 +55,44 @@ pool_input as (
 
 ),
 
--- one pass per pool, in event order
-pooled as (
+-- chunks of 10,000 consecutive events of a pool, sorted (a Python table function pays per row
+-- it receives or returns: ingestion/spark_functions.py EVENTS_PER_CHUNK)
+pool_chunks as (
+
+    select
+        entity,
+        asset,
+        (event_sequence - 1) div 10000 as chunk_number,
+        sort_array(collect_list(struct(
+            event_sequence, event_kind, quantity, cost_usd, proceeds_usd
+        ))) as events,
+        max(start_units_held) as start_units_held,
+        max(start_pool_cost_usd) as start_pool_cost_usd,
+        max(start_average_cost_per_unit) as start_average_cost_per_unit
+
+    from pool_input
+    group by entity, asset, (event_sequence - 1) div 10000
+
+),
+
+-- one pass per pool, its chunks in order
+pooled_chunks as (
 
     select *
     from usd1_moving_average_pool(
-        table(pool_input) partition by (entity, asset) order by event_sequence
+        table(pool_chunks) partition by (entity, asset) order by chunk_number
     )
+
+),
+
+pooled as (
+
+    select
+        entity,
+        asset,
+        inline(results)
+
+    from pooled_chunks
 
 ),
 

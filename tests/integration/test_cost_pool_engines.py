@@ -3,7 +3,7 @@
 DuckDB runs int_valuation__cost_pool's recursive CTE (the model compiled by dbt, run on a real
 DuckDB file); Spark runs the per-pool table function usd1_moving_average_pool
 (ingestion/spark_functions.py, registered in a real local Spark session, called with the same
-`table(...) partition by ... order by` as macros/moving_average_pool.sql). The pools are
+query as macros/moving_average_pool.sql: ingestion/spark_functions.pool_sql). The pools are
 generated to hit every branch: disposals before any acquisition, pools emptied and emptied below
 zero, sold cost capped at the pool's cost, half-even ties at 6 and at 12 decimals (where a
 half-up rounding differs), acquisitions without cost, conversions without proceeds, quantities of
@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from ingestion.moving_average_pool import PoolEvent, pool_rows
-from ingestion.spark_functions import MOVING_AVERAGE_POOL, register_spark_functions
+from ingestion.spark_functions import EVENTS_PER_CHUNK, pool_sql, register_spark_functions
 from tests.dbt_in_process import run_dbt
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -240,35 +240,33 @@ def test_spark_table_function_equals_duckdb_recursion(spark, events, duckdb_rows
     ]
     frame = spark.createDataFrame([tuple(row[name] for name in names) for row in events], columns)
     frame.repartition(4).createOrReplaceTempView("sequenced")
-    result = spark.sql(
-        f"""
-        with pool_input as (
-            select
-                *,
-                cast(null as decimal(38, 18)) as start_units_held,
-                cast(null as decimal(38, 6)) as start_pool_cost_usd,
-                cast(null as decimal(38, 12)) as start_average_cost_per_unit
-            from sequenced
-        ),
-        pooled as (
-            select * from {MOVING_AVERAGE_POOL}(
-                table(pool_input) partition by (entity, asset) order by event_sequence
-            )
-        )
-        select pooled.*, sequenced.event_ref
-        from pooled
-        inner join sequenced
-            on pooled.entity = sequenced.entity
-            and pooled.asset = sequenced.asset
-            and pooled.event_sequence = sequenced.event_sequence
+    spark.sql(
         """
-    ).collect()
-    assert len(result) == len(duckdb_rows)
-    for row in result:
-        expected = duckdb_rows[(row["entity"], row["asset"], row["event_ref"])]
-        assert row["event_sequence"] == expected["event_sequence"]
-        for column in COMPUTED:
-            assert row[column] == expected[column], (row["asset"], row["event_ref"], column)
+        select
+            *,
+            cast(null as decimal(38, 18)) as start_units_held,
+            cast(null as decimal(38, 6)) as start_pool_cost_usd,
+            cast(null as decimal(38, 12)) as start_average_cost_per_unit
+        from sequenced
+        """
+    ).createOrReplaceTempView("pool_input")
+    refs = {
+        (row["entity"], row["asset"], row["event_sequence"]): row["event_ref"] for row in events
+    }
+    # the model's chunk size (every generated pool in one chunk), and 7 events a chunk: the
+    # pool carried from chunk to chunk in order
+    for events_per_chunk in (EVENTS_PER_CHUNK, 7):
+        result = spark.sql(pool_sql("pool_input", events_per_chunk)).collect()
+        assert len(result) == len(duckdb_rows)
+        for row in result:
+            key = (
+                row["entity"],
+                row["asset"],
+                refs[(row["entity"], row["asset"], row["event_sequence"])],
+            )
+            expected = duckdb_rows[key]
+            for column in COMPUTED:
+                assert row[column] == expected[column], (events_per_chunk, key, column)
 
 
 def test_spark_pool_restarts_from_a_kept_row(spark, events, duckdb_rows):
@@ -300,10 +298,7 @@ def test_spark_pool_restarts_from_a_kept_row(spark, events, duckdb_rows):
         for row in pool[cut:]
     ]
     spark.createDataFrame(rows, columns).createOrReplaceTempView("restart_input")
-    result = spark.sql(
-        f"select * from {MOVING_AVERAGE_POOL}("
-        "table(restart_input) partition by (entity, asset) order by event_sequence)"
-    ).collect()
+    result = spark.sql(pool_sql("restart_input", 5)).collect()
     expected_sequences = [row["event_sequence"] for row in pool[cut:]]
     assert [row["event_sequence"] for row in result] == expected_sequences
     for row, event in zip(result, pool[cut:], strict=True):
