@@ -1,0 +1,143 @@
+"""Engine spark: the mart suites run on the Spark marts through GX's Spark datasource and find
+what DuckDB finds, reported the same way.
+
+A real local Spark session (local[1], the product's settings: ANSI on, UTC) reads a small
+inventory_daily mart written as Parquet, as Spark's build leaves it, with faults planted in
+it. The same suites run on the same rows in a DuckDB warehouse file; the outcomes (every
+expectation's verdict, count and offending rows) and the audit rows they write must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from expectations.failures import record_failures
+from expectations.gx_spark import spark_session
+from expectations.runner import SuiteOutcome, SuiteSpec, run_suite, run_suite_on_spark
+from expectations.suites import inventory_daily, pending_share
+from expectations.suites.inventory_daily import SUITE as INVENTORY_DAILY
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+WALLET = "'0x' || repeat('a', 40)"
+ROWS = f"""
+    select as_of_date, network, location_id, 'acme' as entity, 'client' as ownership,
+           location_type, balance_status,
+           cast(balance as decimal(38, 18)) as balance,
+           cast(pending_in as decimal(38, 18)) as pending_in,
+           cast(pending_out as decimal(38, 18)) as pending_out,
+           cast(0 as decimal(38, 18)) as frozen, cast(0 as decimal(38, 18)) as locked,
+           cast(available as decimal(38, 18)) as available,
+           timestamptz '2026-08-01 23:59:59.123456+00' + to_days(day) as last_block_time
+    from (values
+        (0, date '2026-08-01', 'ethereum', {WALLET}, 'wallet', 'onchain',
+         '5.000000000000000001', '0', '2', '3.000000000000000001'),
+        (1, date '2026-08-02', 'ethereum', {WALLET}, 'wallet', 'onchain',
+         '5', '1', '0', '5'),
+        -- planted: available below zero (and not max(balance - pending_out, 0))
+        (1, date '2026-08-02', 'ethereum', '0x' || repeat('b', 40), 'wallet', 'onchain',
+         '1', '0', '0', '-1'),
+        -- planted: a wallet's address in upper case
+        (1, date '2026-08-02', 'ethereum', '0x' || repeat('C', 40), 'wallet', 'onchain',
+         '2', '0', '0', '2'),
+        (1, date '2026-08-02', 'bnb', 'fireblocks-vault', 'custodian', 'statement',
+         '7', '0', '0', '7')
+    ) t(day, as_of_date, network, location_id, location_type, balance_status, balance,
+        pending_in, pending_out, available)
+"""
+# the on-chain pending share on the latest day: 1 / 8 on ethereum, above a 5 % bound
+SUITES = [INVENTORY_DAILY, pending_share.onchain_suite(Decimal("0.05"))]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_session("local[1]")
+    session.conf.set("spark.sql.shuffle.partitions", "1")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory, spark):
+    """The same mart as a DuckDB table and as Spark's Parquet folder."""
+    folder = tmp_path_factory.mktemp("gx_spark")
+    warehouse = folder / "warehouse.duckdb"
+    marts_dir = folder / "spark" / "tables" / "marts.db"
+    (marts_dir / "inventory_daily").mkdir(parents=True)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema marts")
+    con.execute(f"create table marts.inventory_daily as {ROWS}")
+    part = marts_dir / "inventory_daily" / "part-00000.parquet"
+    con.execute(f"copy marts.inventory_daily to '{part}' (format parquet)")
+    con.close()
+    return warehouse, marts_dir
+
+
+def _comparable(outcome: SuiteOutcome) -> list[tuple]:
+    """Each expectation's verdict, count and offending rows (in a stable order)."""
+    return [
+        (
+            o.expectation,
+            o.description,
+            o.success,
+            o.unexpected_count,
+            sorted(json.dumps(row, sort_keys=True) for row in o.rows),
+        )
+        for o in outcome.outcomes
+    ]
+
+
+def _audit_rows(spec: SuiteSpec, outcome: SuiteOutcome) -> list[tuple]:
+    con = duckdb.connect()
+    record_failures(con, spec, outcome, run_id="run")
+    rows = con.execute(
+        "select suite, table_name, expectation, description, severity, unexpected_count,"
+        " sample_json, keys_json, values_json from audit.expectation_failures order by all"
+    ).fetchall()
+    con.close()
+    return rows
+
+
+@pytest.mark.parametrize("spec", SUITES, ids=[s.name for s in SUITES])
+def test_spark_finds_the_planted_faults_as_duckdb_does(engines, spark, spec, tmp_path):
+    warehouse, marts_dir = engines
+    docs_dir = tmp_path / "docs"
+    on_duckdb = run_suite(warehouse, spec)
+    on_spark = run_suite_on_spark(spark, marts_dir, spec, run_name="r1", docs_dir=docs_dir)
+
+    assert (on_duckdb.engine, on_spark.engine) == ("duckdb", "spark")
+    assert on_spark.skipped is None, on_spark.skipped
+    assert not on_spark.success, on_spark.summary()
+    assert _comparable(on_spark) == _comparable(on_duckdb)
+    assert _audit_rows(spec, on_spark) == _audit_rows(spec, on_duckdb)
+    assert (docs_dir / "index.html").exists()  # the Data Docs are built as on DuckDB
+
+
+def test_the_planted_rows_are_named_with_exact_values(engines, spark):
+    _, marts_dir = engines
+    outcome = run_suite_on_spark(spark, marts_dir, INVENTORY_DAILY)
+    failed = {o.description: o for o in outcome.failed}
+    negative = next(o for d, o in failed.items() if d.startswith("no negative"))
+    assert [r["location_id"] for r in negative.rows] == ["0x" + "b" * 40]
+    assert negative.rows[0]["available"] == "-1.000000000000000000"  # exact, as text
+    assert negative.rows[0]["last_block_time"] == "2026-08-02T23:59:59.123456+00:00"  # UTC
+    address = failed["location_id of a wallet is a lower-case 20-byte address"]
+    assert [r["location_id"] for r in address.rows] == ["0x" + "C" * 40]
+    # the 18th decimal is kept: the clean first row passes "available = max(...)"
+    assert failed.keys() == {
+        negative.description,
+        "available = max(balance - pending_out - frozen - locked, 0)",
+        address.description,
+    }
+
+
+def test_a_mart_spark_has_not_built_is_skipped_with_the_reason(engines, spark):
+    _, marts_dir = engines
+    spec = SuiteSpec(name="later", schema="marts", table="not_built", build=inventory_daily.build)
+    outcome = run_suite_on_spark(spark, marts_dir, spec)
+    assert outcome.skipped is not None and "marts.not_built does not exist yet" in outcome.skipped
+    assert not outcome.success and outcome.engine == "spark"
