@@ -20,6 +20,9 @@ from expectations.gx_spark import spark_session
 from expectations.runner import SuiteOutcome, SuiteSpec, run_suite, run_suite_on_spark
 from expectations.suites import inventory_daily, pending_share
 from expectations.suites.inventory_daily import SUITE as INVENTORY_DAILY
+from tests.expectations_fixtures import assert_fails_on, with_fault
+from tests.unit.test_expectations_marts import FAULTS, FRESHNESS_SUITE
+from tests.unit.test_expectations_marts import clean as clean  # the clean marts fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -75,6 +78,20 @@ def engines(tmp_path_factory, spark):
     con.execute(f"copy marts.inventory_daily to '{part}' (format parquet)")
     con.close()
     return warehouse, marts_dir
+
+
+def _as_spark_marts(warehouse, marts_dir):
+    """Every table of the warehouse's `marts` schema as a Parquet folder, as Spark writes it."""
+    con = duckdb.connect(str(warehouse))
+    tables = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'marts'"
+    ).fetchall()
+    for (table,) in tables:
+        (marts_dir / table).mkdir(parents=True)
+        part = marts_dir / table / "part-00000.parquet"
+        con.execute(f"copy marts.{table} to '{part}' (format parquet)")
+    con.close()
+    return marts_dir
 
 
 def _comparable(outcome: SuiteOutcome) -> list[tuple]:
@@ -141,3 +158,26 @@ def test_a_mart_spark_has_not_built_is_skipped_with_the_reason(engines, spark):
     outcome = run_suite_on_spark(spark, marts_dir, spec)
     assert outcome.skipped is not None and "marts.not_built does not exist yet" in outcome.skipped
     assert not outcome.success and outcome.engine == "spark"
+
+
+# the mart suites' unexpected-rows queries (the SQL that must run on both engines) on the faults
+# the DuckDB unit tests plant; source_freshness stays on DuckDB (expectations/engines.py)
+SQL_FAULTS = [
+    (spec, fault, failing)
+    for spec, fault, failing in FAULTS
+    if spec is not FRESHNESS_SUITE
+    and not failing.startswith(("compound_columns", "to_not_be_null", "to_be_in_set"))
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "fault", "failing"),
+    SQL_FAULTS,
+    ids=[f"{s.name}:{n}" for n, (s, _, _) in enumerate(SQL_FAULTS)],
+)
+def test_every_mart_query_fails_on_spark_as_on_duckdb(clean, spark, tmp_path, spec, fault, failing):
+    warehouse = with_fault(clean, tmp_path / "fault.duckdb", fault)
+    marts_dir = _as_spark_marts(warehouse, tmp_path / "marts.db")
+    on_spark = run_suite_on_spark(spark, marts_dir, spec)
+    assert_fails_on(on_spark, failing)
+    assert _comparable(on_spark) == _comparable(run_suite(warehouse, spec))
