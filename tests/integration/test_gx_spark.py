@@ -14,14 +14,19 @@ from decimal import Decimal
 
 import duckdb
 import pytest
+from dagster import AssetCheckSeverity, AssetKey, asset, materialize
 
 from expectations.failures import record_failures
 from expectations.gx_spark import spark_session
 from expectations.runner import SuiteOutcome, SuiteSpec, run_suite, run_suite_on_spark
-from expectations.suites import inventory_daily, pending_share
+from expectations.suites import inventory_daily, pending_share, reconciliation
 from expectations.suites.inventory_daily import SUITE as INVENTORY_DAILY
-from tests.expectations_fixtures import assert_fails_on, with_fault
-from tests.unit.test_expectations_marts import FAULTS, FRESHNESS_SUITE
+from ingestion.config import load_config
+from orchestration.defs.quality import _check_for
+from orchestration.defs.resources import InventoryConfig, Warehouse
+from tests.conftest import write_config
+from tests.expectations_fixtures import assert_fails_on, make_warehouse, with_fault
+from tests.unit.test_expectations_marts import FAULTS, FRESHNESS_SUITE, RECONCILIATION
 from tests.unit.test_expectations_marts import clean as clean  # the clean marts fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -181,3 +186,57 @@ def test_every_mart_query_fails_on_spark_as_on_duckdb(clean, spark, tmp_path, sp
     on_spark = run_suite_on_spark(spark, marts_dir, spec)
     assert_fails_on(on_spark, failing)
     assert _comparable(on_spark) == _comparable(run_suite(warehouse, spec))
+
+
+@asset(key=AssetKey(["marts", "reconciliation"]))
+def reconciliation_mart():
+    """Stand-in: Spark's build left the mart's Parquet in the fixture's folder."""
+
+
+def test_the_asset_check_validates_the_spark_mart_and_records_in_the_warehouse(spark, tmp_path):
+    """engine spark: the check reads the Spark mart (the warehouse file has no copy of it),
+    and reports as on DuckDB: WARN, failed rows in the metadata, the break in the audit."""
+    config_path = write_config(
+        tmp_path / "cfg", warehouse={"engine": "spark", "spark_master": "local[1]"}
+    )
+    config = load_config(config_path)
+    staging = make_warehouse(tmp_path / "rows.duckdb", {"marts.reconciliation": RECONCILIATION})
+    con = duckdb.connect(str(staging))
+    con.execute(
+        "update marts.reconciliation set status = 'break', difference = 5,"
+        " unexplained_difference = 5, right_balance = 5, break_age_days = 0"
+        " where as_of_date = date '2026-10-03'"
+    )
+    con.close()
+    _as_spark_marts(staging, config.spark_marts_dir)
+    config.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(config.warehouse_path)).close()  # no marts: the checks need no mirror
+    result = materialize(
+        [
+            reconciliation_mart,
+            _check_for(reconciliation.INTEGRITY),
+            _check_for(reconciliation.BREAKS),
+        ],
+        resources={
+            "warehouse": Warehouse(path=str(config.warehouse_path)),
+            "inventory_config": InventoryConfig(config_path=str(config_path)),
+        },
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    breaks = evaluations["reconciliation_breaks"]
+    assert breaks.passed is False and breaks.severity == AssetCheckSeverity.WARN
+    assert breaks.metadata["engine"].value == "spark"
+    assert breaks.metadata["failed_rows"].value == 1
+    assert evaluations["reconciliation_integrity"].passed is True
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    (keys,) = con.execute(
+        "select keys_json from audit.expectation_failures where run_id = ?", [result.run_id]
+    ).fetchone()
+    con.close()
+    assert json.loads(keys) == {
+        "as_of_date": "2026-10-03",
+        "network": "ethereum",
+        "location_id": "fireblocks-vault",
+        "comparison": "custodian_vs_ledger",
+    }
