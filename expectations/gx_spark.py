@@ -49,12 +49,15 @@ START_SETTINGS = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "
 MARTS_SCHEMA = "marts"
 
 
-def spark_session(master: str, app_name: str = "usd1-inventory-checks") -> SparkSession:
-    """The process's Spark session on `master` with the settings that keep money exact."""
+def spark_session(
+    master: str, app_name: str = "usd1-inventory-checks", start_settings: dict | None = None
+) -> SparkSession:
+    """The process's Spark session on `master` with the settings that keep money exact
+    (`start_settings`: more settings for a new session, e.g. JVM options)."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in {**START_SETTINGS, **SQL_SETTINGS}.items():
+    for key, value in {**START_SETTINGS, **(start_settings or {}), **SQL_SETTINGS}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in SQL_SETTINGS.items():  # a reused session (dbt-spark's) gets them too
