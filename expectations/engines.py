@@ -23,8 +23,10 @@ SPARK = "spark"
 
 
 def suite_engine(spec: SuiteSpec, engine: str) -> str:
-    """`spark` for a mart suite when Spark builds the marts (unless it is DuckDB-only)."""
-    if engine == SPARK and spec.schema == "marts" and spec.duckdb_only is None:
+    """`spark` for a mart suite when Spark builds the marts, unless it is DuckDB-only or its
+    queries read a table outside the marts (Spark has only the marts)."""
+    reads_only_marts = all(t.startswith("marts.") for t in (spec.target, *spec.also_reads))
+    if engine == SPARK and reads_only_marts and spec.duckdb_only is None:
         return SPARK
     return DUCKDB
 

@@ -7,13 +7,14 @@ tests/integration/test_gx_spark.py; these need no Spark.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import duckdb
 import pytest
 
 from expectations.engines import run_suite_for, suite_engine
-from expectations.runner import _offending_rows
+from expectations.runner import SuiteSpec, _offending_rows
 from expectations.suites import raw_registry, source_freshness
 from expectations.suites.common import not_lower_hex
 from ingestion.config import load_config
@@ -49,6 +50,14 @@ def test_with_spark_the_mart_suites_run_on_spark_and_raw_suites_on_duckdb():
     # only source_freshness stays behind, and it says why
     assert marts - on_spark == {source_freshness.suite().name}
     assert "raw.*" in source_freshness.suite().duckdb_only
+
+
+def test_a_mart_suite_that_reads_a_raw_table_stays_on_duckdb():
+    spec = SuiteSpec(
+        name="x", schema="marts", table="t", build=list, also_reads=("raw.registry_wallets",)
+    )
+    assert suite_engine(spec, "spark") == "duckdb"
+    assert suite_engine(replace(spec, also_reads=("marts.u",)), "spark") == "spark"
 
 
 def _queries(spec) -> list[str]:
