@@ -1,11 +1,21 @@
 """Engine spark: the marts Spark built, mirrored into the DuckDB warehouse's `marts` schema.
 
-Everything downstream of the build reads the warehouse file: the Great Expectations asset
-checks, the publish step (snapshot + Parquet for readers), the dashboard and the close pack.
 After a Spark build the Dagster step copies each Spark mart (a folder of Parquet files under
-`<data_dir>/spark/tables/marts.db/`) into `marts.<name>` in one transaction, so those readers
-work unchanged whichever engine built the marts. Marts are aggregates (per day, location,
-period): small beside the raw history Spark was needed for.
+`<data_dir>/spark/tables/marts.db/`) into `marts.<name>` in one transaction. What still reads
+the warehouse file's marts, and so needs this mirror (whichever engine built them):
+
+- the publish step (reporting/publish.py): the read-only snapshot and the Parquet set, which the
+  finance dashboard and BI tools read; it copies every mart, so every mart is mirrored;
+- the close (reporting/close/): period snapshots into `audit`, the close pack;
+- the CLI (usd1inv/breaks.py, usd1inv/summary.py): the break register and the run summary;
+- one quality suite, `source_freshness`, for the latest `as_of_date` of inventory_daily (its
+  other inputs are raw and audit tables, which live in the warehouse file under both engines).
+
+The Great Expectations suites of the marts do **not** read the mirror: with engine spark they
+validate the Spark marts where they are, through GX's Spark datasource (expectations/engines.py,
+expectations/gx_spark.py), so a check never waits for, or trusts, a copy. The mirror is sized
+for marts that are aggregates (per day, location, period); a mart too large for one machine
+(an exchange's wallets x days grid) would have to be published from Spark's Parquet instead.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import great_expectations as gx
 
 from expectations.runner import SuiteSpec, unexpected_rows
+from expectations.suites.common import not_lower_hex
 
 KEY = ["as_of_date", "network", "location_id"]
 AMOUNTS = ["balance", "pending_in", "pending_out", "frozen", "locked", "available"]
@@ -50,8 +51,8 @@ def build() -> list[gx.expectations.Expectation]:
         ),
         unexpected_rows(
             "location_id of a wallet is a lower-case 20-byte address",
-            "select * from {batch} where location_type = 'wallet' and not "
-            "regexp_full_match(location_id, '0x[0-9a-f]{{40}}')",
+            "select * from {batch} where location_type = 'wallet' and "
+            + not_lower_hex("location_id", 40),
         ),
     ]
     return out

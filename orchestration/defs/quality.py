@@ -10,6 +10,13 @@ report breaks, stale sources or limits are WARN and show their counts. GX 1.x is
   `<reports_dir>/data_docs/<run_id>/` (expectations/data_docs.py).
 A suite whose mart or column does not exist yet yields no result: Dagster shows the check as
 skipped, and the reason is logged and recorded.
+
+Where a suite runs follows `warehouse.engine` (expectations/engines.py): with `duckdb` every
+suite reads the warehouse file; with `spark` the mart suites validate the Spark marts' Parquet
+through GX's Spark datasource, in a Spark session of this process (`warehouse.spark_master`),
+and the raw-table suites (and `source_freshness`, which reads raw and audit tables) read the
+warehouse file. The audit rows, the check's metadata and the Data Docs are the same either way;
+the metadata's `engine` says which one validated.
 """
 
 import json
@@ -25,8 +32,9 @@ from dagster import (
 )
 
 from expectations import data_docs
+from expectations.engines import run_suite_for
 from expectations.failures import record_failures
-from expectations.runner import SuiteOutcome, SuiteSpec, run_suite
+from expectations.runner import SuiteOutcome, SuiteSpec
 from expectations.suite_runs import record_suite_run
 from expectations.suites import (
     counterparties,
@@ -81,6 +89,7 @@ def _metadata(outcome: SuiteOutcome, recorded: int, index) -> dict:
         "failed": len(outcome.failed),
         "failed_rows": failed_rows,
         "recorded_in": f"audit.expectation_failures ({recorded} rows)",
+        "engine": outcome.engine,  # duckdb: the warehouse file; spark: the Spark marts
         # plain text: the sample rows are cell values from files, never rendered as Markdown
         "failures": MetadataValue.text(
             "\n".join(
@@ -119,7 +128,9 @@ def _check_for(spec: SuiteSpec):
     ):
         run_id = context.run.run_id
         docs_dir = data_docs.docs_dir_for(inventory_config.config.reports_dir, run_id)
-        outcome = run_suite(warehouse.path, spec, run_name=run_id, docs_dir=docs_dir)
+        outcome = run_suite_for(
+            inventory_config.config, warehouse.path, spec, run_name=run_id, docs_dir=docs_dir
+        )
         index = data_docs.index_path(docs_dir)
         with warehouse.connect() as con:  # GX has closed its connection by now
             recorded = record_failures(con, spec, outcome, run_id)

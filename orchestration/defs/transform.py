@@ -143,7 +143,8 @@ def build_dbt_assets(config: Config) -> list:
         args = dbt_build_args(variables, config.warehouse.engine)
         yield from dbt_cli_in_process(dbt, args, context=context)
         if config.warehouse.engine == "spark":
-            # checks, publish, dashboard and close read the warehouse file: mirror the marts
+            # publish (snapshot, dashboard, BI Parquet), close and CLI read the warehouse file:
+            # mirror the marts (the mart checks read Spark's marts themselves: quality.py)
             with warehouse.connect() as con:
                 mirror_spark_marts(con, config.spark_marts_dir)
 
