@@ -22,7 +22,7 @@ help:
 	@echo "make dashboard - the finance dashboard on 127.0.0.1:8501"
 	@echo "make lint   - ruff + sqlfluff"
 	@echo "make bench  - on-chain decode/fetch, large-file load and 1,000-file storm benchmarks (bench/README.md)"
-	@echo "make bench-spark - the dbt build on Spark local[2] beside DuckDB, 200k and 1M transfers (bench/README.md)"
+	@echo "make bench-spark - the dbt build on Spark local[2] beside DuckDB (200k, 1M, 5M transfers) and the cost pool on both (bench/README.md)"
 
 # Python environment: uv from PyPI into the venv, then the locked stack.
 $(BIN)/uv:
@@ -108,6 +108,8 @@ bench-dbt: setup
 bench-spark: setup
 	$(BIN)/python -m bench.spark_build --transfers 200000 --days 730 --wallets 2000 --out bench/results/spark_build_200k.json
 	$(BIN)/python -m bench.spark_build --transfers 1000000 --days 730 --wallets 2000 --out bench/results/spark_build_1m.json
+	$(BIN)/python -m bench.spark_build --transfers 5000000 --days 730 --wallets 2000 --out bench/results/spark_build_5m.json
+	$(BIN)/python -m bench.cost_pool_engines --pools 3 --events-per-pool 200000 --out bench/results/cost_pool_engines_600k.json
 
 # dashboard benchmark (not part of `make test`): every page rendered over the published 5M
 # warehouse (built once, reused from the cache folder), see bench/README.md
