@@ -55,9 +55,7 @@ def partition_columns(folder: Path) -> list[str]:
     """The partition columns of a Spark table's folder, outermost first (none: [])."""
     columns: list[str] = []
     while True:
-        partitions = sorted(
-            path for path in folder.iterdir() if path.is_dir() and "=" in path.name
-        )
+        partitions = sorted(path for path in folder.iterdir() if path.is_dir() and "=" in path.name)
         if not partitions:
             return columns
         columns.append(partitions[0].name.split("=", 1)[0])

@@ -62,9 +62,7 @@ def test_a_partitioned_mart_gets_the_contract_order_and_types(tmp_path):
         ("balance", "decimal(38,18)"),
     ]
     con = duckdb.connect()
-    assert mirror_spark_marts(con, marts_dir, {"inventory_daily": contract}) == [
-        "inventory_daily"
-    ]
+    assert mirror_spark_marts(con, marts_dir, {"inventory_daily": contract}) == ["inventory_daily"]
     described = con.execute("describe marts.inventory_daily").fetchall()
     assert [(row[0], row[1]) for row in described] == [
         ("as_of_date", "DATE"),
