@@ -73,7 +73,7 @@ cast(1 as bigint)
     run_seq (the watermark only grows: the cuts log is never truncated).
 -#}
 {% macro spark__cut_log_record_watermark(cuts_model, state_table, per_network, null_columns) -%}
-{%- if execute -%}
+{#- rendered when parsing too (the refs), run only when executing -#}
 {%- set cuts = cut_log_relation(cuts_model) -%}
 {%- set state = cut_state_relation(cuts_model, state_table) -%}
 {%- set network_column = 'network, ' if per_network else '' -%}
@@ -87,7 +87,6 @@ cast(1 as bigint)
 {%- set networks_from = (
     'from ' ~ ref('stg_registry__networks') ~ ' as networks' if per_network else ''
 ) -%}
-{%- do run_query(cut_state_ddl(state)) -%}
 {%- set rebuild_all_cut -%}
 insert into {{ cuts }} (
     run_seq, invocation_id, {{ network_column }}rebuild_all, cut_date, reason,
@@ -105,6 +104,8 @@ where not exists (
     select 1 from {{ cuts }} as cuts where cuts.invocation_id = '{{ invocation_id }}'
 )
 {%- endset -%}
+{%- if execute -%}
+{%- do run_query(cut_state_ddl(state)) -%}
 {%- do run_query(rebuild_all_cut) -%}
 {%- do run_query(
     "insert into " ~ state ~ " (model_name, run_seq, invocation_id) select '"

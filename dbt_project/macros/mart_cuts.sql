@@ -211,7 +211,9 @@ group by entries.account_id, entries.ref_id
 {%- endmacro %}
 
 {% macro spark__mart_snapshot_inputs() -%}
-{%- do spark_replace_table(mart_snapshot_relation('mart_offchain_days'), mart_offchain_days_sql()) -%}
+{%- do spark_replace_table(
+    mart_snapshot_relation('mart_offchain_days'), mart_offchain_days_sql()
+) -%}
 {%- do spark_replace_table(mart_snapshot_relation('mart_price_days'), mart_price_days_sql()) -%}
 {%- do spark_replace_table(
     mart_snapshot_relation('mart_exchange_refs'), mart_exchange_refs_sql()
