@@ -43,6 +43,9 @@ MARTS = sorted(path.stem for path in (DBT_PROJECT_DIR / "models" / "marts").rglo
 STAGES = ("full", "day")
 # marts the demo leaves empty (nothing to compare there, so say so instead of passing blindly)
 EMPTY_IN_DEMO: frozenset[str] = frozenset()
+# marts empty one day short: the demo's only outflow to an unknown address is on its last day
+# (compared, non-empty, in the "day" stage)
+EMPTY_ONE_DAY_SHORT = frozenset({"unknown_destination_outflows"})
 
 # the on-chain tables of one local day, and the column that dates their rows
 HELD_BACK = {
@@ -249,11 +252,14 @@ def test_spark_mart_equals_duckdb(builds, stage, mart):
         duck_names = [name for name, _ in duck]
         spark_names = [name for name, _ in spark_columns]
         assert sorted(duck_names) == sorted(spark_names)
-        # a partitioned table keeps its partition columns last; the others keep their order
+        # a partitioned table keeps its partition columns last (DuckDB reads them from the
+        # paths in its own order); the others keep their order
         assert [name for name in duck_names if name not in partition_columns] == spark_names[
             : len(spark_names) - len(partition_columns)
         ]
-        assert spark_names[len(spark_names) - len(partition_columns) :] == partition_columns
+        assert sorted(spark_names[len(spark_names) - len(partition_columns) :]) == sorted(
+            partition_columns
+        )
         spark = dict(spark_columns)
         casts = []
         for name, data_type in duck:
@@ -269,7 +275,8 @@ def test_spark_mart_equals_duckdb(builds, stage, mart):
             f"select (select count(*) from ({duck_rows})), (select count(*) from spark_mart)"
         ).fetchone()
         assert counts[0] == counts[1], f"{mart}: DuckDB {counts[0]} rows, Spark {counts[1]}"
-        assert counts[0] > 0 or mart in EMPTY_IN_DEMO, f"{mart} is empty: nothing compared"
+        empty_allowed = EMPTY_IN_DEMO | (EMPTY_ONE_DAY_SHORT if stage == "full" else frozenset())
+        assert counts[0] > 0 or mart in empty_allowed, f"{mart} is empty: nothing compared"
         only_duck = con.execute(f"{duck_rows} except all {spark_rows} limit 5").fetchall()
         only_spark = con.execute(f"{spark_rows} except all {duck_rows} limit 5").fetchall()
     finally:
