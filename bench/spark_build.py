@@ -11,7 +11,7 @@
    product's export), then `python -m ingestion.spark_target run --target spark` (dbt-spark's
    `session` method, ANSI on, master `--master`, default `local[2]`) in a subprocess, full; the
    appended day exported (only its changed partitions are rewritten) and the run repeated
-   (Spark rebuilds every model whole on every run: macros/engine.sql).
+   (incremental on Spark too: the cut-log models' partitions from the cut on, macros/engine.sql).
 4. For every build: wall time, dbt's per-model times (run_results.json), and the peak memory of
    the build's whole process tree (dbt's Python process and, for Spark, the JVM it starts),
    sampled from /proc every `--sample-s` seconds (sum of VmRSS of the process and all its

@@ -21,6 +21,18 @@
 
 {#- DDL of a state table (a relation), if it does not exist yet. -#}
 {% macro cut_state_ddl(state) -%}
+{{ return(adapter.dispatch('cut_state_ddl', 'usd1_inventory')(state)) }}
+{%- endmacro %}
+
+{% macro spark__cut_state_ddl(state) -%}
+create table if not exists {{ state }} (
+    model_name string not null,
+    run_seq bigint not null,
+    invocation_id string not null
+) using parquet
+{%- endmacro %}
+
+{% macro default__cut_state_ddl(state) -%}
 create table if not exists {{ state }} (
     model_name varchar not null,
     run_seq bigint not null,
@@ -55,8 +67,51 @@ cast(1 as bigint)
 )) }}
 {%- endmacro %}
 
-{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
+{#-
+    Spark: the same rows, each statement run by itself (one statement per call). Parquet tables
+    have no DELETE: the state table is appended to, and its readers take a model's highest
+    run_seq (the watermark only grows: the cuts log is never truncated).
+-#}
 {% macro spark__cut_log_record_watermark(cuts_model, state_table, per_network, null_columns) -%}
+{#- rendered when parsing too (the refs), run only when executing -#}
+{%- set cuts = cut_log_relation(cuts_model) -%}
+{%- set state = cut_state_relation(cuts_model, state_table) -%}
+{%- set network_column = 'network, ' if per_network else '' -%}
+{%- set network_value = 'networks.network, ' if per_network else '' -%}
+{%- set null_names = [] -%}
+{%- set null_values = [] -%}
+{%- for column_name, column_type in null_columns.items() -%}
+{%- do null_names.append(', ' ~ column_name) -%}
+{%- do null_values.append(', cast(null as ' ~ column_type ~ ')') -%}
+{%- endfor -%}
+{%- set networks_from = (
+    'from ' ~ ref('stg_registry__networks') ~ ' as networks' if per_network else ''
+) -%}
+{%- set rebuild_all_cut -%}
+insert into {{ cuts }} (
+    run_seq, invocation_id, {{ network_column }}rebuild_all, cut_date, reason,
+    inputs_fingerprint{{ null_names | join('') }}
+)
+select
+    {{ cut_log_next_run_seq(cuts) }},
+    '{{ invocation_id }}',
+    {{ network_value }}true,
+    cast(null as date),
+    '{{ this.identifier }} rebuilt without a cut of this run',
+    cast(null as string){{ null_values | join('') }}
+{{ networks_from }}
+where not exists (
+    select 1 from {{ cuts }} as cuts where cuts.invocation_id = '{{ invocation_id }}'
+)
+{%- endset -%}
+{%- if execute -%}
+{%- do run_query(cut_state_ddl(state)) -%}
+{%- do run_query(rebuild_all_cut) -%}
+{%- do run_query(
+    "insert into " ~ state ~ " (model_name, run_seq, invocation_id) select '"
+    ~ this.identifier ~ "', coalesce(max(run_seq), 0), '" ~ invocation_id ~ "' from " ~ cuts
+) -%}
+{%- endif -%}
 {%- endmacro %}
 
 {% macro duckdb__cut_log_record_watermark(cuts_model, state_table, per_network, null_columns) -%}

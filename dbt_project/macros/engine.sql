@@ -7,10 +7,16 @@
     macros/cut_logs.sql) say from which local day each model recomputes, the pre-hooks delete
     those rows and the post-hooks record the watermark.
 
-    Spark: Parquet tables have no DELETE; the models are rebuilt whole (`table`) on every run
-    and the cut-log hooks do nothing (their spark__ implementations are empty). The upgrade
-    path is `insert_overwrite` of (network, day) partitions with a Parquet `file_format`,
-    returned here when it is implemented and tested.
+    Spark: the same cut logs (Parquet tables, appended to: `append`), state tables and
+    watermarks; the models are `incremental` Parquet tables partitioned by `cut_partition_by`
+    (network and local day, or the period), written with `insert_overwrite` of the partitions
+    the incremental select produces (partitionOverwriteMode dynamic, in the profile). Parquet
+    tables have no DELETE: the pre-hooks drop the partitions from the cut on instead
+    (macros/spark_partitions.sql), so that a partition the select no longer produces is gone
+    too. A full refresh or a rebuild_all cut rebuilds the table whole. Models in
+    `spark_whole_table_models` are still rebuilt whole (`table`) on every run.
+    Delta (Databricks): set `cut_file_format` to 'delta'; `insert_overwrite` of the partitions
+    works there as here, and `merge` or replaceWhere become possible (README).
 -#}
 {% macro cut_materialization() -%}
 {{ return(adapter.dispatch('cut_materialization', 'usd1_inventory')()) }}
@@ -20,8 +26,16 @@
 {{ return('incremental') }}
 {%- endmacro %}
 
+{#- Models whose Spark path is not incremental yet: rebuilt whole on every run. -#}
+{% macro spark_whole_table_models() -%}
+{{ return(['int_valuation__cost_pool']) }}
+{%- endmacro %}
+
 {% macro spark__cut_materialization() -%}
+{%- if model is defined and model.name in spark_whole_table_models() -%}
 {{ return('table') }}
+{%- endif -%}
+{{ return('incremental') }}
 {%- endmacro %}
 
 {% macro cut_incremental_strategy() -%}
@@ -34,6 +48,45 @@
 
 {% macro spark__cut_incremental_strategy() -%}
 {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+{#- The strategy of the cut logs themselves: rows of a run appended (DuckDB: by run_seq). -#}
+{% macro cut_log_incremental_strategy() -%}
+{{ return(adapter.dispatch('cut_log_incremental_strategy', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{% macro default__cut_log_incremental_strategy() -%}
+{{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__cut_log_incremental_strategy() -%}
+{{ return('append') }}
+{%- endmacro %}
+
+{#- The partition columns of an incremental model: none on DuckDB, `columns` on Spark. -#}
+{% macro cut_partition_by(columns) -%}
+{{ return(adapter.dispatch('cut_partition_by', 'usd1_inventory')(columns)) }}
+{%- endmacro %}
+
+{% macro default__cut_partition_by(columns) -%}
+{{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__cut_partition_by(columns) -%}
+{{ return(columns) }}
+{%- endmacro %}
+
+{#- The file format of the incremental models: none on DuckDB, Parquet on Spark. -#}
+{% macro cut_file_format() -%}
+{{ return(adapter.dispatch('cut_file_format', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{% macro default__cut_file_format() -%}
+{{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__cut_file_format() -%}
+{{ return('parquet') }}
 {%- endmacro %}
 
 {#- The type of a UTC instant: DuckDB's timestamptz; Spark's timestamp (session zone UTC). -#}

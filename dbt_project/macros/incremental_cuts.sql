@@ -74,6 +74,28 @@ group by network
     it is rebuilt whole, or when the network is no longer configured).
 -#}
 {% macro inventory_delete_from_cut(date_column, keep_condition='true') -%}
+{{ return(adapter.dispatch('inventory_delete_from_cut', 'usd1_inventory')(
+    date_column, keep_condition
+)) }}
+{%- endmacro %}
+
+{#-
+    Spark: drop the partitions (network, ..., day) holding those rows instead
+    (macros/spark_partitions.sql); `keep_condition` must depend on partition columns only.
+-#}
+{% macro spark__inventory_delete_from_cut(date_column, keep_condition='true') -%}
+{%- if is_incremental() and execute -%}
+{%- do run_query(cut_state_ddl(inventory_state_relation())) -%}
+{%- do spark_drop_partitions_where(
+    "not exists (select 1 from (" ~ inventory_cut_sql() ~ ") as cut"
+    ~ " where cut.network = target.network and not cut.rebuild_all and ("
+    ~ "cut.cut_date is null or (target." ~ date_column ~ " < cut.cut_date and "
+    ~ keep_condition ~ ")))"
+) -%}
+{%- endif -%}
+{%- endmacro %}
+
+{% macro default__inventory_delete_from_cut(date_column, keep_condition='true') -%}
 {%- if is_incremental() -%}
 {{ cut_state_ddl(inventory_state_relation()) }};
 {%- set floor = inventory_cut_floor() %}
@@ -238,8 +260,8 @@ where block_date >= cast('{{ var("start_date") }}' as date)
 {{ return(adapter.dispatch('inventory_snapshot_synced_days', 'usd1_inventory')()) }}
 {%- endmacro %}
 
-{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
 {% macro spark__inventory_snapshot_synced_days() -%}
+{%- do spark_replace_table(inventory_synced_days_relation(), inventory_synced_days_sql()) -%}
 {%- endmacro %}
 
 {% macro duckdb__inventory_snapshot_synced_days() -%}

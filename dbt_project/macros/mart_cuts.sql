@@ -81,6 +81,28 @@ from (
     cut day as a SQL date literal.
 -#}
 {% macro mart_delete_from_cut(date_column=none, where_sql=none) -%}
+{{ return(adapter.dispatch('mart_delete_from_cut', 'usd1_inventory')(date_column, where_sql)) }}
+{%- endmacro %}
+
+{#- Spark: drop the partitions holding those rows instead (macros/spark_partitions.sql). -#}
+{% macro spark__mart_delete_from_cut(date_column=none, where_sql=none) -%}
+{%- if is_incremental() and execute -%}
+{%- set cut = mart_cut_date() -%}
+{%- if cut is none -%}
+{%- do spark_drop_partitions_where('true') -%}
+{%- elif where_sql is not none -%}
+{%- do spark_drop_partitions_where(
+    where_sql | replace('{cut}', "cast('" ~ cut ~ "' as date)")
+) -%}
+{%- else -%}
+{%- do spark_drop_partitions_where(
+    'target.' ~ date_column ~ " >= cast('" ~ cut ~ "' as date)"
+) -%}
+{%- endif -%}
+{%- endif -%}
+{%- endmacro %}
+
+{% macro default__mart_delete_from_cut(date_column=none, where_sql=none) -%}
 {%- if is_incremental() -%}
 {%- set cut = mart_cut_date() -%}
 {%- if cut is none -%}
@@ -188,8 +210,14 @@ group by entries.account_id, entries.ref_id
 {{ return(adapter.dispatch('mart_snapshot_inputs', 'usd1_inventory')()) }}
 {%- endmacro %}
 
-{#- Spark rebuilds the cut models' consumers whole (macros/engine.sql): no state to keep. -#}
 {% macro spark__mart_snapshot_inputs() -%}
+{%- do spark_replace_table(
+    mart_snapshot_relation('mart_offchain_days'), mart_offchain_days_sql()
+) -%}
+{%- do spark_replace_table(mart_snapshot_relation('mart_price_days'), mart_price_days_sql()) -%}
+{%- do spark_replace_table(
+    mart_snapshot_relation('mart_exchange_refs'), mart_exchange_refs_sql()
+) -%}
 {%- endmacro %}
 
 {% macro duckdb__mart_snapshot_inputs() -%}

@@ -4,6 +4,17 @@
     again from int_inventory__offchain_daily_positions, whatever the on-chain cut.
 -#}
 {% macro inventory_delete_offchain_rows() -%}
+{{ return(adapter.dispatch('inventory_delete_offchain_rows', 'usd1_inventory')()) }}
+{%- endmacro %}
+
+{#- Spark: drop their partitions (location_type is a partition column of both marts). -#}
+{% macro spark__inventory_delete_offchain_rows() -%}
+{%- if is_incremental() and execute -%}
+{%- do spark_drop_partitions_where("target.location_type in ('custodian', 'exchange')") -%}
+{%- endif -%}
+{%- endmacro %}
+
+{% macro default__inventory_delete_offchain_rows() -%}
 {%- if is_incremental() -%}
 delete from {{ this }} where location_type in ('custodian', 'exchange')
 {%- else -%}

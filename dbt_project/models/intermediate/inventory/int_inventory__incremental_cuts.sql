@@ -1,7 +1,8 @@
 {{
     config(
         materialized=cut_materialization(),
-        incremental_strategy=cut_incremental_strategy(),
+        incremental_strategy=cut_log_incremental_strategy(),
+        file_format=cut_file_format(),
         unique_key=['run_seq', 'network'],
         full_refresh=false,
         on_schema_change='append_new_columns',

@@ -2,6 +2,8 @@
     config(
         materialized=cut_materialization(),
         incremental_strategy=cut_incremental_strategy(),
+        partition_by=cut_partition_by(['period']),
+        file_format=cut_file_format(),
         on_schema_change='append_new_columns',
         pre_hook="{{ mart_delete_from_cut(where_sql='period not in (select kept_periods.period from '
             ~ ref('int_valuation__period_ends')

@@ -2,6 +2,8 @@
     config(
         materialized=cut_materialization(),
         incremental_strategy=cut_incremental_strategy(),
+        partition_by=cut_partition_by(['network', 'location_type', 'period_end_date']),
+        file_format=cut_file_format(),
         on_schema_change='append_new_columns',
         pre_hook=[
             "{{ inventory_delete_from_cut('period_end_date', 'target.is_period_complete') }}",
