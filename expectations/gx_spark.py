@@ -69,6 +69,39 @@ def mart_folder(marts_dir: Path, table: str) -> Path:
     return Path(marts_dir) / table
 
 
+PARTITION_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
+# DuckDB contract types that Spark spells otherwise (the rest: date, bigint, decimal(p, s)...)
+SPARK_TYPES = {"varchar": "string", "text": "string", "timestamp with time zone": "timestamp"}
+
+
+def read_mart(spark: SparkSession, marts_dir: Path, table: str) -> DataFrame:
+    """A Spark mart's Parquet folder as a DataFrame with its contract's types. The incremental
+    marts are partitioned (macros/engine.sql): their partition columns live in folder names,
+    which Spark would type by guessing (a period '2026-10' becomes the date 2026-10-01); they
+    are read as text and cast to the contract's type, as the mirror does
+    (reporting/spark_marts.py)."""
+    from pyspark.sql.functions import col
+
+    from reporting.spark_marts import mart_contracts, partition_columns
+
+    folder = mart_folder(marts_dir, table)
+    partitioned = partition_columns(folder) if folder.is_dir() else []
+    if not partitioned:
+        return spark.read.parquet(str(folder))
+    inference = spark.conf.get(PARTITION_INFERENCE)
+    spark.conf.set(PARTITION_INFERENCE, "false")
+    try:
+        frame = spark.read.parquet(str(folder))
+    finally:
+        spark.conf.set(PARTITION_INFERENCE, inference)
+    contract = dict(mart_contracts().get(table, []))
+    for name in partitioned:
+        if name in contract:
+            data_type = contract[name].lower()
+            frame = frame.withColumn(name, col(name).cast(SPARK_TYPES.get(data_type, data_type)))
+    return frame
+
+
 def _mart_names(spec: SuiteSpec) -> list[str]:
     """The marts a suite reads: its table and the `marts.*` tables its queries name."""
     names = [spec.table]
@@ -87,7 +120,7 @@ def spark_missing_inputs(spark: SparkSession, marts_dir: Path, spec: SuiteSpec) 
         if not folder.is_dir():
             return f"Spark mart {MARTS_SCHEMA}.{table} does not exist yet ({folder})"
         try:
-            columns[table] = set(spark.read.parquet(str(folder)).columns)
+            columns[table] = set(read_mart(spark, marts_dir, table).columns)
         except Exception as error:  # an empty folder: Spark cannot infer a schema
             return f"Spark mart {MARTS_SCHEMA}.{table} cannot be read yet ({folder}): {error}"
     absent = [c for c in spec.columns if c not in columns[spec.table]]
@@ -111,7 +144,7 @@ def spark_query(query: str, tables: list[str]) -> str:
 def suite_dataframe(spark: SparkSession, marts_dir: Path, spec: SuiteSpec) -> DataFrame:
     """The rows the suite validates: the mart's Parquet, or the spec's query over the marts."""
     tables = _mart_names(spec)
-    frames = {t: spark.read.parquet(str(mart_folder(marts_dir, t))) for t in tables}
+    frames = {t: read_mart(spark, marts_dir, t) for t in tables}
     if spec.query is None:
         return frames[spec.table]
     for table, frame in frames.items():

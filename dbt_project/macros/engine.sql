@@ -13,8 +13,8 @@
     the incremental select produces (partitionOverwriteMode dynamic, in the profile). Parquet
     tables have no DELETE: the pre-hooks drop the partitions from the cut on instead
     (macros/spark_partitions.sql), so that a partition the select no longer produces is gone
-    too. A full refresh or a rebuild_all cut rebuilds the table whole. Models in
-    `spark_whole_table_models` are still rebuilt whole (`table`) on every run.
+    too. A full refresh or a rebuild_all cut rebuilds the table whole. The moving-average cost
+    pool restarts each pool from its last kept row on both engines (macros/moving_average_pool.sql).
     Delta (Databricks): set `cut_file_format` to 'delta'; `insert_overwrite` of the partitions
     works there as here, and `merge` or replaceWhere become possible (README).
 -#}
@@ -23,18 +23,6 @@
 {%- endmacro %}
 
 {% macro default__cut_materialization() -%}
-{{ return('incremental') }}
-{%- endmacro %}
-
-{#- Models whose Spark path is not incremental yet: rebuilt whole on every run. -#}
-{% macro spark_whole_table_models() -%}
-{{ return(['int_valuation__cost_pool']) }}
-{%- endmacro %}
-
-{% macro spark__cut_materialization() -%}
-{%- if model is defined and model.name in spark_whole_table_models() -%}
-{{ return('table') }}
-{%- endif -%}
 {{ return('incremental') }}
 {%- endmacro %}
 

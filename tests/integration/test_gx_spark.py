@@ -10,6 +10,7 @@ expectation's verdict, count and offending rows) and the audit rows they write m
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import pytest
@@ -30,6 +31,7 @@ from ingestion.config import load_config
 from orchestration.defs.quality import _check_for
 from orchestration.defs.resources import InventoryConfig, Warehouse
 from tests.conftest import write_config
+from tests.dbt_in_process import DBT_PROJECT_DIR
 from tests.expectations_fixtures import assert_fails_on, make_warehouse, with_fault
 from tests.unit.test_expectations_marts import FAULTS, FRESHNESS_SUITE, RECONCILIATION
 from tests.unit.test_expectations_marts import clean as clean  # the clean marts fixture
@@ -88,14 +90,43 @@ def engines(tmp_path_factory, spark):
     folder = tmp_path_factory.mktemp("gx_spark")
     warehouse = folder / "warehouse.duckdb"
     marts_dir = folder / "spark" / "tables" / "marts.db"
-    (marts_dir / "inventory_daily").mkdir(parents=True)
+    marts_dir.mkdir(parents=True)
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts")
     con.execute(f"create table marts.inventory_daily as {ROWS}")
-    part = marts_dir / "inventory_daily" / "part-00000.parquet"
-    con.execute(f"copy marts.inventory_daily to '{part}' (format parquet)")
+    _copy_as_spark_writes(con, "inventory_daily", marts_dir)
     con.close()
     return warehouse, marts_dir
+
+
+def _spark_partitions(table: str) -> list[str]:
+    """The partition columns the mart's model gives Spark (`cut_partition_by` in its config)."""
+    paths = list((DBT_PROJECT_DIR / "models" / "marts").rglob(f"{table}.sql"))
+    if not paths:
+        return []
+    match = re.search(r"cut_partition_by\(\[([^\]]*)\]\)", paths[0].read_text())
+    return re.findall(r"'(\w+)'", match.group(1)) if match else []
+
+
+def _copy_as_spark_writes(con, table: str, marts_dir) -> None:
+    """marts.<table> as Spark's folder: partitioned as its model says (the partition columns in
+    `<column>=<value>` folder names, not in the files), else one file."""
+    folder = marts_dir / table
+    partitions = _spark_partitions(table)
+    if partitions:
+        con.execute(
+            f"copy marts.{table} to '{folder}' "
+            f"(format parquet, partition_by ({', '.join(partitions)}))"
+        )
+    else:
+        folder.mkdir(parents=True)
+        con.execute(f"copy marts.{table} to '{folder / 'part-00000.parquet'}' (format parquet)")
+
+
+def test_the_partitioned_marts_are_written_as_spark_writes_them():
+    """The stand-in folders are partitioned as the Spark build partitions them."""
+    assert _spark_partitions("inventory_daily") == ["network", "location_type", "as_of_date"]
+    assert _spark_partitions("fair_value") == ["period"]
 
 
 def _as_spark_marts(warehouse, marts_dir):
@@ -105,9 +136,7 @@ def _as_spark_marts(warehouse, marts_dir):
         "select table_name from duckdb_tables() where schema_name = 'marts'"
     ).fetchall()
     for (table,) in tables:
-        (marts_dir / table).mkdir(parents=True)
-        part = marts_dir / table / "part-00000.parquet"
-        con.execute(f"copy marts.{table} to '{part}' (format parquet)")
+        _copy_as_spark_writes(con, table, marts_dir)
     con.close()
     return marts_dir
 

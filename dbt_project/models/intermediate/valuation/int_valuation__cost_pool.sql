@@ -2,6 +2,8 @@
     config(
         materialized=cut_materialization(),
         incremental_strategy=cut_incremental_strategy(),
+        partition_by=cut_partition_by(['event_date']),
+        file_format=cut_file_format(),
         on_schema_change='append_new_columns',
         pre_hook="{{ mart_delete_from_cut('event_date') }}",
         post_hook="{{ mart_record_watermark() }}",
