@@ -98,3 +98,27 @@ def test_unknown_time_zone_is_refused_before_writing(warehouse, tmp_path):
     with pytest.raises(Exception, match="Mars"):
         export_raw_parquet(warehouse, tmp_path / "out", "Mars/Olympus")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Apia", "Etc/GMT+12", "UTC"])
+def test_every_row_lands_in_its_local_day_in_the_farthest_zones(zone, tmp_path):
+    """The export narrows each day's scan to a UTC range around it: rows an hour either side
+    of every UTC midnight, in zones 14 hours ahead and 12 behind, each in exactly its day."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.onchain_transfers as "
+        "select 'mainnet' as network, "
+        "timestamptz '2026-03-01 00:00:00+00' + to_minutes(cast(30 * i as bigint)) as block_time, "
+        "cast(i as decimal(38, 0)) as amount_raw from range(0, 6 * 48) as r(i)"
+    )
+    export_raw_parquet(con, tmp_path, zone)
+    rows = con.execute(
+        f"""
+        select local_date, timezone('{zone}', block_time)::date as own_day, amount_raw
+        from read_parquet('{tmp_path}/raw/onchain_transfers/**/*.parquet', hive_partitioning = true)
+        """
+    ).fetchall()
+    con.close()
+    assert sorted(r[2] for r in rows) == list(range(6 * 48))
+    assert all(str(local_date) == str(own_day) for local_date, own_day, _ in rows)
