@@ -94,12 +94,15 @@ def read_mart(spark: SparkSession, marts_dir: Path, table: str) -> DataFrame:
         frame = spark.read.parquet(str(folder))
     finally:
         spark.conf.set(PARTITION_INFERENCE, inference)
-    contract = dict(mart_contracts().get(table, []))
+    contract = mart_contracts().get(table, [])
+    types = dict(contract)
     for name in partitioned:
-        if name in contract:
-            data_type = contract[name].lower()
+        if name in types:
+            data_type = types[name].lower()
             frame = frame.withColumn(name, col(name).cast(SPARK_TYPES.get(data_type, data_type)))
-    return frame
+    # a partitioned Spark table lists its partition columns last: the contract's order back
+    ordered = [name for name, _ in contract if name in frame.columns]
+    return frame.select(*ordered, *[name for name in frame.columns if name not in ordered])
 
 
 def _mart_names(spec: SuiteSpec) -> list[str]:

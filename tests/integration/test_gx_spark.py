@@ -30,6 +30,7 @@ from expectations.suites.inventory_daily import SUITE as INVENTORY_DAILY
 from ingestion.config import load_config
 from orchestration.defs.quality import _check_for
 from orchestration.defs.resources import InventoryConfig, Warehouse
+from reporting.spark_marts import mart_contracts
 from tests.conftest import write_config
 from tests.dbt_in_process import DBT_PROJECT_DIR
 from tests.expectations_fixtures import assert_fails_on, make_warehouse, with_fault
@@ -93,7 +94,16 @@ def engines(tmp_path_factory, spark):
     marts_dir.mkdir(parents=True)
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts")
-    con.execute(f"create table marts.inventory_daily as {ROWS}")
+    # in the contract's column order, as a build leaves it (Spark's read restores that order)
+    con.execute(f"create table marts.inventory_daily_rows as {ROWS}")
+    present = [row[0] for row in con.execute("describe marts.inventory_daily_rows").fetchall()]
+    ordered = [name for name, _ in mart_contracts()["inventory_daily"] if name in present]
+    ordered += [name for name in present if name not in ordered]
+    con.execute(
+        f"create table marts.inventory_daily as select {', '.join(ordered)} "
+        "from marts.inventory_daily_rows"
+    )
+    con.execute("drop table marts.inventory_daily_rows")
     _copy_as_spark_writes(con, "inventory_daily", marts_dir)
     con.close()
     return warehouse, marts_dir
@@ -112,8 +122,10 @@ def _copy_as_spark_writes(con, table: str, marts_dir) -> None:
     """marts.<table> as Spark's folder: partitioned as its model says (the partition columns in
     `<column>=<value>` folder names, not in the files), else one file."""
     folder = marts_dir / table
-    partitions = _spark_partitions(table)
+    columns = {row[0] for row in con.execute(f"describe marts.{table}").fetchall()}
+    partitions = [name for name in _spark_partitions(table) if name in columns]
     if partitions:
+        folder.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
             f"copy marts.{table} to '{folder}' "
             f"(format parquet, partition_by ({', '.join(partitions)}))"

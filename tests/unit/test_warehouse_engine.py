@@ -8,6 +8,7 @@ import orchestration.defs.transform as transform
 from ingestion.config import ConfigError, load_config
 from ingestion.spark_target import keep_ansi_mode
 from orchestration.defs.resources import Warehouse
+from reporting.spark_marts import mart_contracts
 from tests.conftest import write_config
 
 
@@ -83,7 +84,11 @@ def test_dagster_step_on_spark_exports_raw_builds_on_spark_and_mirrors_the_marts
         # what Spark would leave: a mart as Parquet
         folder = config.spark_marts_dir / "inventory_daily"
         folder.mkdir(parents=True)
-        duckdb.execute(f"copy (select 5 as balance) to '{folder}/part-0.parquet' (format parquet)")
+        columns = ", ".join(
+            f"cast({'5' if name == 'balance' else 'null'} as {data_type}) as {name}"
+            for name, data_type in mart_contracts()["inventory_daily"]
+        )
+        duckdb.execute(f"copy (select {columns}) to '{folder}/part-0.parquet' (format parquet)")
         yield from ()
 
     monkeypatch.setattr(transform, "dbt_cli_in_process", fake_dbt_cli_in_process)
