@@ -68,14 +68,12 @@ cast(1 as bigint)
 {%- endmacro %}
 
 {#-
-    Spark: the same rows, each statement run by itself (one statement per call). Parquet tables
-    have no DELETE: the state table is appended to, and its readers take a model's highest
-    run_seq (the watermark only grows: the cuts log is never truncated).
+    The insert of a rebuild_all cut row into the cuts log (one per configured network when
+    `per_network`), unless the log already has a row of this invocation. `text_type` is the
+    engine's name of the string type. Rendered when parsing too (its refs).
 -#}
-{% macro spark__cut_log_record_watermark(cuts_model, state_table, per_network, null_columns) -%}
-{#- rendered when parsing too (the refs), run only when executing -#}
+{% macro cut_log_rebuild_all_insert(cuts_model, per_network, null_columns, text_type) -%}
 {%- set cuts = cut_log_relation(cuts_model) -%}
-{%- set state = cut_state_relation(cuts_model, state_table) -%}
 {%- set network_column = 'network, ' if per_network else '' -%}
 {%- set network_value = 'networks.network, ' if per_network else '' -%}
 {%- set null_names = [] -%}
@@ -87,7 +85,6 @@ cast(1 as bigint)
 {%- set networks_from = (
     'from ' ~ ref('stg_registry__networks') ~ ' as networks' if per_network else ''
 ) -%}
-{%- set rebuild_all_cut -%}
 insert into {{ cuts }} (
     run_seq, invocation_id, {{ network_column }}rebuild_all, cut_date, reason,
     inputs_fingerprint{{ null_names | join('') }}
@@ -98,12 +95,24 @@ select
     {{ network_value }}true,
     cast(null as date),
     '{{ this.identifier }} rebuilt without a cut of this run',
-    cast(null as string){{ null_values | join('') }}
+    cast(null as {{ text_type }}){{ null_values | join('') }}
 {{ networks_from }}
 where not exists (
     select 1 from {{ cuts }} as cuts where cuts.invocation_id = '{{ invocation_id }}'
 )
-{%- endset -%}
+{%- endmacro %}
+
+{#-
+    Spark: the same rows, each statement run by itself (one statement per call). Parquet tables
+    have no DELETE: the state table is appended to, and its readers take a model's highest
+    run_seq (the watermark only grows: the cuts log is never truncated).
+-#}
+{% macro spark__cut_log_record_watermark(cuts_model, state_table, per_network, null_columns) -%}
+{%- set cuts = cut_log_relation(cuts_model) -%}
+{%- set state = cut_state_relation(cuts_model, state_table) -%}
+{%- set rebuild_all_cut = cut_log_rebuild_all_insert(
+    cuts_model, per_network, null_columns, 'string'
+) -%}
 {%- if execute -%}
 {%- do run_query(cut_state_ddl(state)) -%}
 {%- do run_query(rebuild_all_cut) -%}
@@ -117,33 +126,8 @@ where not exists (
 {% macro duckdb__cut_log_record_watermark(cuts_model, state_table, per_network, null_columns) -%}
 {%- set cuts = cut_log_relation(cuts_model) -%}
 {%- set state = cut_state_relation(cuts_model, state_table) -%}
-{%- set network_column = 'network, ' if per_network else '' -%}
-{%- set network_value = 'networks.network, ' if per_network else '' -%}
-{%- set null_names = [] -%}
-{%- set null_values = [] -%}
-{%- for column_name, column_type in null_columns.items() -%}
-{%- do null_names.append(', ' ~ column_name) -%}
-{%- do null_values.append(', cast(null as ' ~ column_type ~ ')') -%}
-{%- endfor -%}
-{%- set networks_from = (
-    'from ' ~ ref('stg_registry__networks') ~ ' as networks' if per_network else ''
-) -%}
 {{ cut_state_ddl(state) }};
-insert into {{ cuts }} (
-    run_seq, invocation_id, {{ network_column }}rebuild_all, cut_date, reason,
-    inputs_fingerprint{{ null_names | join('') }}
-)
-select
-    {{ cut_log_next_run_seq(cuts) }},
-    '{{ invocation_id }}',
-    {{ network_value }}true,
-    cast(null as date),
-    '{{ this.identifier }} rebuilt without a cut of this run',
-    cast(null as varchar){{ null_values | join('') }}
-{{ networks_from }}
-where not exists (
-    select 1 from {{ cuts }} as cuts where cuts.invocation_id = '{{ invocation_id }}'
-);
+{{ cut_log_rebuild_all_insert(cuts_model, per_network, null_columns, 'varchar') }};
 delete from {{ state }} where model_name = '{{ this.identifier }}';
 insert into {{ state }} (model_name, run_seq, invocation_id)
 select
