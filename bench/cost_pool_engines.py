@@ -36,16 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from ingestion.moving_average_pool import COMPUTED_COLUMNS as COMPUTED  # noqa: E402
 from ingestion.moving_average_pool import PoolEvent, pool_rows  # noqa: E402
 from ingestion.spark_functions import pool_sql, register_spark_functions  # noqa: E402
-
-COMPUTED = (
-    "units_held",
-    "pool_cost_usd",
-    "average_cost_per_unit",
-    "cost_of_units_sold_usd",
-    "realized_gain_loss_usd",
-)
 
 
 def generate_events(con: duckdb.DuckDBPyConnection, pools: int, per_pool: int, seed: int) -> int:

@@ -32,6 +32,16 @@ USD_SCALE = Decimal("1e-6")  # DECIMAL(38, 6)
 AVERAGE_SCALE = Decimal("1e-12")  # DECIMAL(38, 12)
 ZERO = Decimal(0)
 
+# the pool's figures after each event (PoolRow's fields besides event_sequence; the model's
+# columns of the same names)
+COMPUTED_COLUMNS = (
+    "units_held",
+    "pool_cost_usd",
+    "average_cost_per_unit",
+    "cost_of_units_sold_usd",
+    "realized_gain_loss_usd",
+)
+
 _CONTEXT = decimal.Context(prec=100, rounding=ROUND_HALF_EVEN, traps=[decimal.InvalidOperation])
 
 

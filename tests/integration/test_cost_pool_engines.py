@@ -22,19 +22,13 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from ingestion.moving_average_pool import COMPUTED_COLUMNS as COMPUTED
 from ingestion.moving_average_pool import PoolEvent, pool_rows
 from ingestion.spark_functions import EVENTS_PER_CHUNK, pool_sql, register_spark_functions
 from tests.dbt_in_process import run_dbt
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
-COMPUTED = (
-    "units_held",
-    "pool_cost_usd",
-    "average_cost_per_unit",
-    "cost_of_units_sold_usd",
-    "realized_gain_loss_usd",
-)
 
 # hand-made pools: (kind, quantity, cost_usd, proceeds_usd)
 TIES = [

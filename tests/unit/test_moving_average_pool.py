@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from ingestion.moving_average_pool import PoolEvent, PoolState, divide_half_even, pool_rows
+from ingestion.moving_average_pool import (
+    COMPUTED_COLUMNS,
+    PoolEvent,
+    PoolState,
+    divide_half_even,
+    pool_rows,
+)
 from tests.dbt_in_process import DBT_PROJECT_DIR
 
 MODELS_YML = DBT_PROJECT_DIR / "models" / "intermediate" / "valuation" / "_valuation__models.yml"
@@ -40,13 +46,7 @@ def test_the_models_dbt_unit_test_holds_for_the_python_pool():
     assert len(rows) == len(case["expect"]["rows"])
     for row, expected in zip(rows, case["expect"]["rows"], strict=True):
         assert row.event_sequence == expected["event_sequence"]
-        for column in (
-            "units_held",
-            "pool_cost_usd",
-            "average_cost_per_unit",
-            "cost_of_units_sold_usd",
-            "realized_gain_loss_usd",
-        ):
+        for column in COMPUTED_COLUMNS:
             assert getattr(row, column) == _decimal(expected[column]), (row, column)
 
 
